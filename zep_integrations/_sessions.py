@@ -1,0 +1,118 @@
+"""Session bookkeeping shared by the LangChain and LlamaIndex adapters, as sans-IO flows.
+
+Each function is a :data:`~zep_integrations._api.Flow`: run it with ``client.run(flow)`` on a
+:class:`~zep_integrations.ZepClient` or ``await client.run(flow)`` on an
+:class:`~zep_integrations.AsyncZepClient`, so the logic exists once for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from zep_integrations import _api
+from zep_integrations import models as m
+from zep_integrations._api import Flow
+from zep_integrations.errors import BadRequestError, ConflictError, NotFoundError, ZepAPIError
+
+
+def _already_exists(exc: ZepAPIError) -> bool:
+    # Zep answers a duplicate create with 400 "... already exists ..." (section 4.1); some
+    # deployments use 409. Either means a concurrent writer won the race: that is success.
+    return isinstance(exc, ConflictError) or (
+        isinstance(exc, BadRequestError) and "already exists" in exc.message.lower()
+    )
+
+
+def _user_missing(exc: ZepAPIError) -> bool:
+    return isinstance(exc, NotFoundError) or (
+        isinstance(exc, BadRequestError) and "user not found" in exc.message.lower()
+    )
+
+
+def ensure_session(session_id: str, user_id: str | None = None) -> Flow[None]:
+    """Create the session (and its user, when given and missing); "already exists" is success.
+
+    One request when the user exists; three when the user must be created first.
+    """
+    try:
+        yield _api.add_session(session_id, user_id)
+        return
+    except (BadRequestError, ConflictError, NotFoundError) as exc:
+        if _already_exists(exc):
+            return
+        if user_id is None or not _user_missing(exc):
+            raise
+    try:
+        yield _api.add_user(user_id)
+    except (BadRequestError, ConflictError) as exc:
+        if not _already_exists(exc):
+            raise
+    try:
+        yield _api.add_session(session_id, user_id)
+    except (BadRequestError, ConflictError) as exc:
+        if not _already_exists(exc):
+            raise
+
+
+def write_messages(
+    session_id: str,
+    messages: Sequence[m.Message | Mapping[str, Any]],
+    *,
+    user_id: str | None = None,
+    session_known: bool = False,
+    return_context: bool | None = None,
+) -> Flow[m.AddMemoryResponse]:
+    """Store ``messages`` (one request per 30), creating the session first unless it is known.
+
+    ``session_known`` should be true once a read of this session succeeded, which keeps a chat
+    turn to one read and one write. Messages are validated before anything is sent.
+
+    Raises:
+        ConflictError: the session has ended; start a new session to keep writing.
+    """
+    calls = _api.add_memory(session_id, messages, return_context=return_context)
+    if not session_known:
+        yield from ensure_session(session_id, user_id)
+    try:
+        return (yield from _api.send_all(calls))
+    except ConflictError as exc:
+        raise ConflictError(
+            f"session {session_id!r} has ended and accepts no more messages; "
+            f"use a new session_id ({exc.message})",
+            response=exc.response,
+            body=exc.body,
+        ) from exc
+
+
+def read_messages(session_id: str, *, lastn: int | None = None) -> Flow[list[m.Message] | None]:
+    """Read the session's messages oldest first: all of them, or the last ``lastn``.
+
+    Returns ``None`` when the session does not exist (callers treat that as empty), so a 404 never
+    reaches framework code.
+    """
+    try:
+        if lastn is None:
+            page: m.MessageListResponse = yield _api.get_messages(session_id)
+            return page.messages
+        memory: m.Memory = yield _api.get_memory(session_id, lastn=lastn)
+        return memory.messages or []
+    except NotFoundError:
+        return None
+
+
+def read_memory(session_id: str, *, lastn: int | None = None) -> Flow[m.Memory | None]:
+    """Read Zep's memory (window, context, facts, summary); ``None`` when the session is missing."""
+    try:
+        memory: m.Memory = yield _api.get_memory(session_id, lastn=lastn)
+        return memory
+    except NotFoundError:
+        return None
+
+
+def delete_session(session_id: str) -> Flow[None]:
+    """Delete the session and its messages; a missing session is not an error (idempotent)."""
+    try:
+        yield _api.delete_session(session_id)
+    except NotFoundError:
+        return

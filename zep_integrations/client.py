@@ -1,0 +1,1231 @@
+"""``ZepClient`` and ``AsyncZepClient``: the only code in this package that does HTTP.
+
+Both clients share :class:`_BaseClient` (configuration, request building, response parsing, the
+retry rule); each adds a ``_send`` of about ten lines and one-line endpoint methods over
+:mod:`zep_integrations._api`. Their public signatures are identical (a test enforces it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+
+from zep_integrations import _api, _config
+from zep_integrations import models as m
+from zep_integrations._api import Call, Flow, Retry
+from zep_integrations._version import __version__
+from zep_integrations.errors import (
+    ZepConnectionError,
+    ZepError,
+    ZepTimeoutError,
+    error_for_response,
+)
+
+__all__ = ["AsyncZepClient", "ZepClient"]
+
+T = TypeVar("T")
+logger = logging.getLogger("zep_integrations")
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 3
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 30.0
+"""A ``Retry-After`` longer than this is waited for only this long, so a call cannot hang for hours."""
+
+# Errors raised before any byte of the request reached the server: always safe to resend.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX)
+
+
+def backoff_delay(attempt: int, rand: float) -> float:
+    """Exponential backoff with jitter for retry number ``attempt`` (0-based); ``rand`` in [0, 1)."""
+    return min(BACKOFF_BASE * 2**attempt, BACKOFF_MAX) * (0.5 + rand / 2)
+
+
+def retry_delay(
+    call: Call[Any],
+    attempt: int,
+    max_retries: int,
+    *,
+    response: httpx.Response | None = None,
+    error: Exception | None = None,
+    rand: float = 0.0,
+) -> float | None:
+    """Decide whether to resend ``call`` after a failure, and after how long.
+
+    Args:
+        call: The call that failed.
+        attempt: How many retries were already made.
+        max_retries: The client's limit (``0`` disables retries).
+        response: The non-2xx response, if one arrived.
+        error: The transport error, if no response arrived.
+        rand: A number in [0, 1) for jitter (injected so tests need no randomness).
+
+    Returns:
+        Seconds to wait before resending, or ``None`` to give up and raise.
+
+    Idempotent calls are resent after connection errors, timeouts, 429 and 502/503/504. Writes
+    (``Retry.UNAPPLIED``) are resent only when the server cannot have applied them: the
+    connection was never made, or a 429, or a 503 that carries ``Retry-After`` (a deliberate
+    "come back later" from a server or proxy that did not process the request). A write that timed
+    out after sending, got a 500/502/504, or a 409 is not resent: it may already be stored, and a
+    second copy would duplicate the conversation.
+    """
+    if attempt >= max_retries:
+        return None
+    retry_after: float | None = None
+    if error is not None:
+        retryable = isinstance(error, _NOT_SENT) or (
+            call.retry is Retry.IDEMPOTENT and isinstance(error, httpx.TransportError)
+        )
+    elif response is not None:
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            retryable = True
+        elif status == 503:
+            retryable = call.retry is Retry.IDEMPOTENT or retry_after is not None
+        elif status in (502, 504):
+            retryable = call.retry is Retry.IDEMPOTENT
+        else:
+            retryable = False
+    else:
+        retryable = False
+    if not retryable:
+        return None
+    return retry_after if retry_after is not None else backoff_delay(attempt, rand)
+
+
+class _BaseClient:
+    """Everything the two clients share except the I/O."""
+
+    _settings: _config.Settings
+
+    def __init__(
+        self,
+        settings: _config.Settings,
+        *,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+    ) -> None:
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        self._settings = settings
+        self._timeout = timeout
+        self.max_retries = max_retries
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": f"zep-integrations/{__version__}",
+        }
+        if settings.api_key:
+            headers["Authorization"] = f"Api-Key {settings.api_key}"
+        self._headers = headers
+
+    @property
+    def settings(self) -> _config.Settings:
+        """The resolved target: root URL, key, and the embedded database path if any."""
+        return self._settings
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, ending in ``/api/v2/``."""
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(target={self._settings.target!r})"
+
+    def _request(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
+        # An absolute URL and per-request headers, so a user-supplied httpx client keeps its own
+        # settings (proxies, hooks, transport) and still talks to our target with our key.
+        return http.build_request(
+            call.method,
+            self._settings.base_url + call.path,
+            params=call.params or None,
+            content=None if call.body is None else json.dumps(call.body, allow_nan=False),
+            headers=self._headers
+            if call.body is None
+            else {**self._headers, "Content-Type": "application/json"},
+            timeout=self._timeout,
+        )
+
+    def _retry(
+        self,
+        call: Call[Any],
+        attempt: int,
+        *,
+        response: httpx.Response | None = None,
+        error: Exception | None = None,
+    ) -> float | None:
+        return retry_delay(
+            call, attempt, self.max_retries, response=response, error=error, rand=random.random()
+        )
+
+    @staticmethod
+    def _transport_error(call: Call[Any], exc: httpx.TransportError) -> ZepConnectionError:
+        what = f"{call.method} {call.path}"
+        if isinstance(exc, httpx.TimeoutException):
+            return ZepTimeoutError(f"{what} timed out: {exc}")
+        return ZepConnectionError(f"{what} failed to reach Zep: {exc}")
+
+    @staticmethod
+    def _parse(call: Call[T], response: httpx.Response) -> T:
+        if not response.is_success:
+            raise error_for_response(response)
+        try:
+            data = response.json() if response.content.strip() else None
+            return call.parse(data)
+        except (ValueError, pydantic.ValidationError) as exc:
+            raise ZepError(
+                f"{call.method} {call.path}: unexpected response body from Zep "
+                f"({response.status_code}): {exc}"
+            ) from exc
+
+
+def _embedded_transport(settings: _config.Settings, *, asynchronous: bool) -> Any:
+    # Imported lazily: `import zep_integrations` must stay fast and must not open a database.
+    from zep_integrations.server import embedded_server
+
+    assert settings.db_path is not None
+    server = embedded_server(settings.db_path)
+    return server.async_transport() if asynchronous else server.transport()
+
+
+class ZepClient(_BaseClient):
+    """Synchronous client for the Zep memory API v2.
+
+    Where requests go: ``base_url`` (a server root or a URL ending in ``/api/v2``), else
+    ``ZEP_API_URL``, else Zep Cloud when a key is given (``api_key`` or ``ZEP_API_KEY``), else the
+    embedded server on a local SQLite file (``db_path``, ``ZEP_INTEGRATIONS_DB``, or the user's
+    data directory). The environment is read here, at construction.
+
+    Args:
+        api_key: Zep API key, sent as ``Authorization: Api-Key <key>``.
+        base_url: Server root or ``.../api/v2`` URL.
+        timeout: Seconds (or an :class:`httpx.Timeout`) per request.
+        max_retries: Resends after transient failures; ``0`` disables. Writes are resent only
+            when the server cannot have applied them (see :func:`retry_delay`).
+        http_client: An :class:`httpx.Client` to use as is (proxies, event hooks, transports);
+            our URL and key are still applied per request. The caller closes it.
+        db_path: SQLite file for the embedded server (only when no URL is configured).
+
+    Example:
+        >>> import tempfile, os
+        >>> client = ZepClient(db_path=os.path.join(tempfile.mkdtemp(), "zep.db"))
+        >>> _ = client.add_memory("s1", [{"role_type": "user", "content": "Hi, I'm Jane"}])
+        >>> [msg.content for msg in client.get_memory("s1").messages or []]
+        ["Hi, I'm Jane"]
+        >>> client.close()
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        db_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        settings = _config.resolve(api_key, base_url, db_path)
+        super().__init__(settings, timeout=timeout, max_retries=max_retries)
+        self._owns_http = http_client is None
+        if http_client is not None:
+            self._http = http_client
+        elif settings.db_path is not None:
+            self._http = httpx.Client(transport=_embedded_transport(settings, asynchronous=False))
+        else:
+            self._http = httpx.Client()
+
+    def as_async(self) -> AsyncZepClient:
+        """An :class:`AsyncZepClient` with the same target, key, timeout and retries."""
+        return AsyncZepClient._from_settings(
+            self._settings, timeout=self._timeout, max_retries=self.max_retries
+        )
+
+    def close(self) -> None:
+        """Close the HTTP connection pool (not a user-supplied ``http_client``)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ZepClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def send(self, call: Call[T]) -> T:
+        """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows."""
+        attempt = 0
+        while True:
+            try:
+                response = self._http.send(self._request(self._http, call))
+            except httpx.TransportError as exc:
+                if (delay := self._retry(call, attempt, error=exc)) is None:
+                    raise self._transport_error(call, exc) from exc
+            else:
+                if response.is_success or (delay := self._retry(call, attempt, response=response)) is None:
+                    return self._parse(call, response)
+            time.sleep(delay)
+            attempt += 1
+
+    def run(self, flow: Flow[T]) -> T:
+        """Drive a multi-call flow (see :data:`zep_integrations._api.Flow`)."""
+        try:
+            call = next(flow)
+            while True:
+                try:
+                    result = self.send(call)
+                except ZepError as exc:
+                    call = flow.throw(exc)
+                else:
+                    call = flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    # -- 4.1 Sessions ------------------------------------------------------------------------
+
+    def add_session(
+        self,
+        session_id: str,
+        user_id: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.Session:
+        """Create a session (``POST sessions``); 400 :class:`BadRequestError` if it exists."""
+        return self.send(
+            _api.add_session(
+                session_id, user_id, metadata=metadata, fact_rating_instruction=fact_rating_instruction
+            )
+        )
+
+    def get_session(self, session_id: str) -> m.Session:
+        """Return a session; :class:`NotFoundError` if there is none."""
+        return self.send(_api.get_session(session_id))
+
+    def update_session(
+        self,
+        session_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.Session:
+        """Deep-merge ``metadata`` into the session's metadata."""
+        return self.send(
+            _api.update_session(
+                session_id, metadata, fact_rating_instruction=fact_rating_instruction
+            )
+        )
+
+    def list_sessions(
+        self,
+        *,
+        page_number: int | None = None,
+        page_size: int | None = None,
+        order_by: str | None = None,
+        asc: bool | None = None,
+    ) -> m.SessionListResponse:
+        """List sessions, newest first unless ``asc=True``; all of them unless paged."""
+        return self.send(
+            _api.list_sessions(
+                page_number=page_number, page_size=page_size, order_by=order_by, asc=asc
+            )
+        )
+
+    def search_sessions(
+        self,
+        text: str,
+        *,
+        user_id: str | None = None,
+        session_ids: Sequence[str] | None = None,
+        search_scope: str | None = None,
+        search_type: str | None = None,
+        mmr_lambda: float | None = None,
+        min_score: float | None = None,
+        min_fact_rating: float | None = None,
+        record_filter: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> m.SessionSearchResponse:
+        """Search across a user's sessions or a list of sessions."""
+        return self.send(
+            _api.search_sessions(
+                text,
+                user_id=user_id,
+                session_ids=session_ids,
+                search_scope=search_scope,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                min_fact_rating=min_fact_rating,
+                record_filter=record_filter,
+                limit=limit,
+            )
+        )
+
+    def end_session(
+        self,
+        session_id: str,
+        *,
+        classify: m.ClassifySessionRequest | None = None,
+        instruction: str | None = None,
+    ) -> m.EndSessionResponse:
+        """End a session (later writes get :class:`ConflictError`), optionally classifying it."""
+        return self.send(_api.end_session(session_id, classify=classify, instruction=instruction))
+
+    def end_sessions(
+        self, session_ids: Sequence[str], *, instruction: str | None = None
+    ) -> m.EndSessionsResponse:
+        """End several sessions."""
+        return self.send(_api.end_sessions(session_ids, instruction=instruction))
+
+    def classify_session(
+        self,
+        session_id: str,
+        classes: Sequence[str],
+        name: str,
+        *,
+        instruction: str | None = None,
+        last_n: int | None = None,
+    ) -> m.SessionClassification:
+        """Put the session in one of ``classes`` based on its last ``last_n`` messages."""
+        return self.send(
+            _api.classify_session(
+                session_id, classes, name, instruction=instruction, last_n=last_n
+            )
+        )
+
+    def delete_session(self, session_id: str) -> m.SuccessResponse:
+        """Delete a session and everything in it (``DELETE sessions/{id}/memory``)."""
+        return self.send(_api.delete_session(session_id))
+
+    # -- 4.2 Memory and messages ------------------------------------------------------------
+
+    def get_memory(
+        self, session_id: str, *, lastn: int | None = None, min_rating: float | None = None
+    ) -> m.Memory:
+        """Return the last ``lastn`` messages (oldest first) with facts, summary and context."""
+        return self.send(_api.get_memory(session_id, lastn=lastn, min_rating=min_rating))
+
+    def add_memory(
+        self,
+        session_id: str,
+        messages: Sequence[m.Message | Mapping[str, Any]],
+        *,
+        return_context: bool | None = None,
+        ignore_roles: Sequence[str] | None = None,
+    ) -> m.AddMemoryResponse:
+        """Store ``messages`` in order, one request per 30; returns the last response."""
+        return self.run(
+            _api.send_all(
+                _api.add_memory(
+                    session_id, messages, return_context=return_context, ignore_roles=ignore_roles
+                )
+            )
+        )
+
+    def get_messages(
+        self, session_id: str, *, limit: int | None = None, cursor: int | None = None
+    ) -> m.MessageListResponse:
+        """Return messages oldest first: all of them, or page ``cursor`` (1-based) of ``limit``."""
+        return self.send(_api.get_messages(session_id, limit=limit, cursor=cursor))
+
+    def get_message(self, session_id: str, message_uuid: str) -> m.Message:
+        """Return one message by its UUID."""
+        return self.send(_api.get_message(session_id, message_uuid))
+
+    def update_message_metadata(
+        self, session_id: str, message_uuid: str, metadata: Mapping[str, Any]
+    ) -> m.Message:
+        """Deep-merge ``metadata`` into a message's metadata and return the message."""
+        return self.send(_api.update_message_metadata(session_id, message_uuid, metadata))
+
+    def search_memory(
+        self,
+        session_id: str,
+        text: str | None = None,
+        *,
+        search_scope: str | None = None,
+        search_type: str | None = None,
+        mmr_lambda: float | None = None,
+        min_score: float | None = None,
+        min_fact_rating: float | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> list[m.MemorySearchResult]:
+        """Search one session's messages, summaries or facts."""
+        return self.send(
+            _api.search_memory(
+                session_id,
+                text,
+                search_scope=search_scope,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                min_fact_rating=min_fact_rating,
+                metadata=metadata,
+                limit=limit,
+            )
+        )
+
+    def get_summaries(self, session_id: str) -> m.SummaryListResponse:
+        """Return the session's summaries."""
+        return self.send(_api.get_summaries(session_id))
+
+    def synthesize_question(
+        self, session_id: str, *, last_n_messages: int | None = None
+    ) -> m.Question:
+        """Return a question that captures what the latest messages are about."""
+        return self.send(_api.synthesize_question(session_id, last_n_messages=last_n_messages))
+
+    def extract(
+        self,
+        session_id: str,
+        model_schema: str,
+        last_n: int,
+        *,
+        current_date_time: str | None = None,
+        validate: bool | None = None,
+    ) -> dict[str, Any]:
+        """Extract fields described by a JSON Schema from the last ``last_n`` messages."""
+        return self.send(
+            _api.extract(
+                session_id,
+                model_schema,
+                last_n,
+                current_date_time=current_date_time,
+                validate=validate,
+            )
+        )
+
+    # -- 4.3 Facts --------------------------------------------------------------------------
+
+    def get_session_facts(
+        self, session_id: str, *, min_rating: float | None = None
+    ) -> list[m.Fact]:
+        """Return the session's facts."""
+        return self.send(_api.get_session_facts(session_id, min_rating=min_rating))
+
+    def add_session_facts(self, session_id: str, facts: Sequence[str]) -> m.SuccessResponse:
+        """Add facts (plain sentences) to a session."""
+        return self.send(_api.add_session_facts(session_id, facts))
+
+    def get_fact(self, fact_uuid: str) -> m.Fact:
+        """Return one fact."""
+        return self.send(_api.get_fact(fact_uuid))
+
+    def delete_fact(self, fact_uuid: str) -> m.SuccessResponse:
+        """Delete one fact."""
+        return self.send(_api.delete_fact(fact_uuid))
+
+    # -- 4.4 Users --------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.User:
+        """Create a user; :class:`BadRequestError` if it exists."""
+        return self.send(
+            _api.add_user(
+                user_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                metadata=metadata,
+                fact_rating_instruction=fact_rating_instruction,
+            )
+        )
+
+    def list_users(
+        self, *, page_number: int | None = None, page_size: int | None = None
+    ) -> m.UserListResponse:
+        """List users, newest first; all of them unless paged."""
+        return self.send(_api.list_users(page_number=page_number, page_size=page_size))
+
+    def get_user(self, user_id: str) -> m.User:
+        """Return a user."""
+        return self.send(_api.get_user(user_id))
+
+    def update_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.User:
+        """Update a user's fields; ``metadata`` is merged."""
+        return self.send(
+            _api.update_user(
+                user_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                metadata=metadata,
+                fact_rating_instruction=fact_rating_instruction,
+            )
+        )
+
+    def delete_user(self, user_id: str) -> m.SuccessResponse:
+        """Delete a user and all of their sessions."""
+        return self.send(_api.delete_user(user_id))
+
+    def get_user_sessions(self, user_id: str) -> list[m.Session]:
+        """Return the user's sessions."""
+        return self.send(_api.get_user_sessions(user_id))
+
+    def get_user_facts(self, user_id: str) -> list[m.Fact]:
+        """Return facts across the user's sessions."""
+        return self.send(_api.get_user_facts(user_id))
+
+    def get_user_node(self, user_id: str) -> m.UserNodeResponse:
+        """Return the graph node that represents the user."""
+        return self.send(_api.get_user_node(user_id))
+
+    # -- 4.5 Document collections -----------------------------------------------------------
+
+    def list_collections(self) -> list[m.DocumentCollection]:
+        """Return every document collection."""
+        return self.send(_api.list_collections())
+
+    def get_collection(self, name: str) -> m.DocumentCollection:
+        """Return one document collection."""
+        return self.send(_api.get_collection(name))
+
+    def add_collection(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> m.SuccessResponse:
+        """Create a document collection (names: ASCII letters, digits, underscores)."""
+        return self.send(_api.add_collection(name, description=description, metadata=metadata))
+
+    def update_collection(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> m.SuccessResponse:
+        """Update a collection's description or metadata."""
+        return self.send(
+            _api.update_collection(name, description=description, metadata=metadata)
+        )
+
+    def delete_collection(self, name: str) -> m.SuccessResponse:
+        """Delete a collection and its documents."""
+        return self.send(_api.delete_collection(name))
+
+    def add_documents(
+        self, name: str, documents: Sequence[m.Document | Mapping[str, Any]]
+    ) -> list[str]:
+        """Add documents to a collection; returns their UUIDs in order."""
+        return self.send(_api.add_documents(name, documents))
+
+    def batch_get_documents(
+        self,
+        name: str,
+        *,
+        uuids: Sequence[str] | None = None,
+        document_ids: Sequence[str] | None = None,
+    ) -> list[m.Document]:
+        """Return documents by UUID or by document ID."""
+        return self.send(_api.batch_get_documents(name, uuids=uuids, document_ids=document_ids))
+
+    def batch_update_documents(
+        self, name: str, updates: Sequence[Mapping[str, Any]]
+    ) -> m.SuccessResponse:
+        """Update ``document_id``/``metadata`` of documents given as ``{"uuid": ..., ...}``."""
+        return self.send(_api.batch_update_documents(name, updates))
+
+    def batch_delete_documents(self, name: str, uuids: Sequence[str]) -> m.SuccessResponse:
+        """Delete documents by UUID."""
+        return self.send(_api.batch_delete_documents(name, uuids))
+
+    def get_document(self, name: str, document_uuid: str) -> m.Document:
+        """Return one document by UUID."""
+        return self.send(_api.get_document(name, document_uuid))
+
+    def update_document(
+        self,
+        name: str,
+        document_uuid: str,
+        *,
+        document_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> m.SuccessResponse:
+        """Update one document's ``document_id`` or metadata."""
+        return self.send(
+            _api.update_document(name, document_uuid, document_id=document_id, metadata=metadata)
+        )
+
+    def delete_document(self, name: str, document_uuid: str) -> m.SuccessResponse:
+        """Delete one document by UUID."""
+        return self.send(_api.delete_document(name, document_uuid))
+
+    def search_documents(
+        self,
+        name: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        embedding: Sequence[float] | None = None,
+        search_type: str | None = None,
+        mmr_lambda: float | None = None,
+        min_score: float | None = None,
+        limit: int | None = None,
+    ) -> m.DocumentSearchResponse:
+        """Search a collection by text (bm25), embedding (cosine) and/or metadata."""
+        return self.send(
+            _api.search_documents(
+                name,
+                text,
+                metadata=metadata,
+                embedding=embedding,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                limit=limit,
+            )
+        )
+
+
+class AsyncZepClient(_BaseClient):
+    """Asynchronous client for the Zep memory API v2: the same methods as :class:`ZepClient`.
+
+    Really async: every request goes through :class:`httpx.AsyncClient`, with no thread offload.
+    Configuration is resolved exactly as for :class:`ZepClient`.
+
+    Example:
+        >>> import asyncio, tempfile, os
+        >>> async def main() -> list[str]:
+        ...     async with AsyncZepClient(db_path=os.path.join(tempfile.mkdtemp(), "z.db")) as c:
+        ...         await c.add_memory("s1", [{"role_type": "user", "content": "Hi"}])
+        ...         return [msg.content for msg in (await c.get_memory("s1")).messages or []]
+        >>> asyncio.run(main())
+        ['Hi']
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        db_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        settings = _config.resolve(api_key, base_url, db_path)
+        super().__init__(settings, timeout=timeout, max_retries=max_retries)
+        self._owns_http = http_client is None
+        if http_client is not None:
+            self._http = http_client
+        elif settings.db_path is not None:
+            self._http = httpx.AsyncClient(transport=_embedded_transport(settings, asynchronous=True))
+        else:
+            self._http = httpx.AsyncClient()
+
+    @classmethod
+    def _from_settings(
+        cls, settings: _config.Settings, *, timeout: float | httpx.Timeout, max_retries: int
+    ) -> AsyncZepClient:
+        return cls(
+            settings.api_key,
+            None if settings.db_path is not None else settings.root,
+            timeout=timeout,
+            max_retries=max_retries,
+            db_path=settings.db_path,
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool (not a user-supplied ``http_client``)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncZepClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def send(self, call: Call[T]) -> T:
+        """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.send(self._request(self._http, call))
+            except httpx.TransportError as exc:
+                if (delay := self._retry(call, attempt, error=exc)) is None:
+                    raise self._transport_error(call, exc) from exc
+            else:
+                if response.is_success or (delay := self._retry(call, attempt, response=response)) is None:
+                    return self._parse(call, response)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def run(self, flow: Flow[T]) -> T:
+        """Drive a multi-call flow (see :data:`zep_integrations._api.Flow`)."""
+        try:
+            call = next(flow)
+            while True:
+                try:
+                    result = await self.send(call)
+                except ZepError as exc:
+                    call = flow.throw(exc)
+                else:
+                    call = flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    # -- 4.1 Sessions ------------------------------------------------------------------------
+
+    async def add_session(
+        self,
+        session_id: str,
+        user_id: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.Session:
+        """Create a session (``POST sessions``); 400 :class:`BadRequestError` if it exists."""
+        return await self.send(
+            _api.add_session(
+                session_id, user_id, metadata=metadata, fact_rating_instruction=fact_rating_instruction
+            )
+        )
+
+    async def get_session(self, session_id: str) -> m.Session:
+        """Return a session; :class:`NotFoundError` if there is none."""
+        return await self.send(_api.get_session(session_id))
+
+    async def update_session(
+        self,
+        session_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.Session:
+        """Deep-merge ``metadata`` into the session's metadata."""
+        return await self.send(
+            _api.update_session(
+                session_id, metadata, fact_rating_instruction=fact_rating_instruction
+            )
+        )
+
+    async def list_sessions(
+        self,
+        *,
+        page_number: int | None = None,
+        page_size: int | None = None,
+        order_by: str | None = None,
+        asc: bool | None = None,
+    ) -> m.SessionListResponse:
+        """List sessions, newest first unless ``asc=True``; all of them unless paged."""
+        return await self.send(
+            _api.list_sessions(
+                page_number=page_number, page_size=page_size, order_by=order_by, asc=asc
+            )
+        )
+
+    async def search_sessions(
+        self,
+        text: str,
+        *,
+        user_id: str | None = None,
+        session_ids: Sequence[str] | None = None,
+        search_scope: str | None = None,
+        search_type: str | None = None,
+        mmr_lambda: float | None = None,
+        min_score: float | None = None,
+        min_fact_rating: float | None = None,
+        record_filter: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> m.SessionSearchResponse:
+        """Search across a user's sessions or a list of sessions."""
+        return await self.send(
+            _api.search_sessions(
+                text,
+                user_id=user_id,
+                session_ids=session_ids,
+                search_scope=search_scope,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                min_fact_rating=min_fact_rating,
+                record_filter=record_filter,
+                limit=limit,
+            )
+        )
+
+    async def end_session(
+        self,
+        session_id: str,
+        *,
+        classify: m.ClassifySessionRequest | None = None,
+        instruction: str | None = None,
+    ) -> m.EndSessionResponse:
+        """End a session (later writes get :class:`ConflictError`), optionally classifying it."""
+        return await self.send(_api.end_session(session_id, classify=classify, instruction=instruction))
+
+    async def end_sessions(
+        self, session_ids: Sequence[str], *, instruction: str | None = None
+    ) -> m.EndSessionsResponse:
+        """End several sessions."""
+        return await self.send(_api.end_sessions(session_ids, instruction=instruction))
+
+    async def classify_session(
+        self,
+        session_id: str,
+        classes: Sequence[str],
+        name: str,
+        *,
+        instruction: str | None = None,
+        last_n: int | None = None,
+    ) -> m.SessionClassification:
+        """Put the session in one of ``classes`` based on its last ``last_n`` messages."""
+        return await self.send(
+            _api.classify_session(
+                session_id, classes, name, instruction=instruction, last_n=last_n
+            )
+        )
+
+    async def delete_session(self, session_id: str) -> m.SuccessResponse:
+        """Delete a session and everything in it (``DELETE sessions/{id}/memory``)."""
+        return await self.send(_api.delete_session(session_id))
+
+    # -- 4.2 Memory and messages ------------------------------------------------------------
+
+    async def get_memory(
+        self, session_id: str, *, lastn: int | None = None, min_rating: float | None = None
+    ) -> m.Memory:
+        """Return the last ``lastn`` messages (oldest first) with facts, summary and context."""
+        return await self.send(_api.get_memory(session_id, lastn=lastn, min_rating=min_rating))
+
+    async def add_memory(
+        self,
+        session_id: str,
+        messages: Sequence[m.Message | Mapping[str, Any]],
+        *,
+        return_context: bool | None = None,
+        ignore_roles: Sequence[str] | None = None,
+    ) -> m.AddMemoryResponse:
+        """Store ``messages`` in order, one request per 30; returns the last response."""
+        return await self.run(
+            _api.send_all(
+                _api.add_memory(
+                    session_id, messages, return_context=return_context, ignore_roles=ignore_roles
+                )
+            )
+        )
+
+    async def get_messages(
+        self, session_id: str, *, limit: int | None = None, cursor: int | None = None
+    ) -> m.MessageListResponse:
+        """Return messages oldest first: all of them, or page ``cursor`` (1-based) of ``limit``."""
+        return await self.send(_api.get_messages(session_id, limit=limit, cursor=cursor))
+
+    async def get_message(self, session_id: str, message_uuid: str) -> m.Message:
+        """Return one message by its UUID."""
+        return await self.send(_api.get_message(session_id, message_uuid))
+
+    async def update_message_metadata(
+        self, session_id: str, message_uuid: str, metadata: Mapping[str, Any]
+    ) -> m.Message:
+        """Deep-merge ``metadata`` into a message's metadata and return the message."""
+        return await self.send(_api.update_message_metadata(session_id, message_uuid, metadata))
+
+    async def search_memory(
+        self,
+        session_id: str,
+        text: str | None = None,
+        *,
+        search_scope: str | None = None,
+        search_type: str | None = None,
+        mmr_lambda: float | None = None,
+        min_score: float | None = None,
+        min_fact_rating: float | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> list[m.MemorySearchResult]:
+        """Search one session's messages, summaries or facts."""
+        return await self.send(
+            _api.search_memory(
+                session_id,
+                text,
+                search_scope=search_scope,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                min_fact_rating=min_fact_rating,
+                metadata=metadata,
+                limit=limit,
+            )
+        )
+
+    async def get_summaries(self, session_id: str) -> m.SummaryListResponse:
+        """Return the session's summaries."""
+        return await self.send(_api.get_summaries(session_id))
+
+    async def synthesize_question(
+        self, session_id: str, *, last_n_messages: int | None = None
+    ) -> m.Question:
+        """Return a question that captures what the latest messages are about."""
+        return await self.send(_api.synthesize_question(session_id, last_n_messages=last_n_messages))
+
+    async def extract(
+        self,
+        session_id: str,
+        model_schema: str,
+        last_n: int,
+        *,
+        current_date_time: str | None = None,
+        validate: bool | None = None,
+    ) -> dict[str, Any]:
+        """Extract fields described by a JSON Schema from the last ``last_n`` messages."""
+        return await self.send(
+            _api.extract(
+                session_id,
+                model_schema,
+                last_n,
+                current_date_time=current_date_time,
+                validate=validate,
+            )
+        )
+
+    # -- 4.3 Facts --------------------------------------------------------------------------
+
+    async def get_session_facts(
+        self, session_id: str, *, min_rating: float | None = None
+    ) -> list[m.Fact]:
+        """Return the session's facts."""
+        return await self.send(_api.get_session_facts(session_id, min_rating=min_rating))
+
+    async def add_session_facts(self, session_id: str, facts: Sequence[str]) -> m.SuccessResponse:
+        """Add facts (plain sentences) to a session."""
+        return await self.send(_api.add_session_facts(session_id, facts))
+
+    async def get_fact(self, fact_uuid: str) -> m.Fact:
+        """Return one fact."""
+        return await self.send(_api.get_fact(fact_uuid))
+
+    async def delete_fact(self, fact_uuid: str) -> m.SuccessResponse:
+        """Delete one fact."""
+        return await self.send(_api.delete_fact(fact_uuid))
+
+    # -- 4.4 Users --------------------------------------------------------------------------
+
+    async def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.User:
+        """Create a user; :class:`BadRequestError` if it exists."""
+        return await self.send(
+            _api.add_user(
+                user_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                metadata=metadata,
+                fact_rating_instruction=fact_rating_instruction,
+            )
+        )
+
+    async def list_users(
+        self, *, page_number: int | None = None, page_size: int | None = None
+    ) -> m.UserListResponse:
+        """List users, newest first; all of them unless paged."""
+        return await self.send(_api.list_users(page_number=page_number, page_size=page_size))
+
+    async def get_user(self, user_id: str) -> m.User:
+        """Return a user."""
+        return await self.send(_api.get_user(user_id))
+
+    async def update_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        fact_rating_instruction: m.FactRatingInstruction | None = None,
+    ) -> m.User:
+        """Update a user's fields; ``metadata`` is merged."""
+        return await self.send(
+            _api.update_user(
+                user_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                metadata=metadata,
+                fact_rating_instruction=fact_rating_instruction,
+            )
+        )
+
+    async def delete_user(self, user_id: str) -> m.SuccessResponse:
+        """Delete a user and all of their sessions."""
+        return await self.send(_api.delete_user(user_id))
+
+    async def get_user_sessions(self, user_id: str) -> list[m.Session]:
+        """Return the user's sessions."""
+        return await self.send(_api.get_user_sessions(user_id))
+
+    async def get_user_facts(self, user_id: str) -> list[m.Fact]:
+        """Return facts across the user's sessions."""
+        return await self.send(_api.get_user_facts(user_id))
+
+    async def get_user_node(self, user_id: str) -> m.UserNodeResponse:
+        """Return the graph node that represents the user."""
+        return await self.send(_api.get_user_node(user_id))
+
+    # -- 4.5 Document collections -----------------------------------------------------------
+
+    async def list_collections(self) -> list[m.DocumentCollection]:
+        """Return every document collection."""
+        return await self.send(_api.list_collections())
+
+    async def get_collection(self, name: str) -> m.DocumentCollection:
+        """Return one document collection."""
+        return await self.send(_api.get_collection(name))
+
+    async def add_collection(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> m.SuccessResponse:
+        """Create a document collection (names: ASCII letters, digits, underscores)."""
+        return await self.send(_api.add_collection(name, description=description, metadata=metadata))
+
+    async def update_collection(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> m.SuccessResponse:
+        """Update a collection's description or metadata."""
+        return await self.send(
+            _api.update_collection(name, description=description, metadata=metadata)
+        )
+
+    async def delete_collection(self, name: str) -> m.SuccessResponse:
+        """Delete a collection and its documents."""
+        return await self.send(_api.delete_collection(name))
+
+    async def add_documents(
+        self, name: str, documents: Sequence[m.Document | Mapping[str, Any]]
+    ) -> list[str]:
+        """Add documents to a collection; returns their UUIDs in order."""
+        return await self.send(_api.add_documents(name, documents))
+
+    async def batch_get_documents(
+        self,
+        name: str,
+        *,
+        uuids: Sequence[str] | None = None,
+        document_ids: Sequence[str] | None = None,
+    ) -> list[m.Document]:
+        """Return documents by UUID or by document ID."""
+        return await self.send(_api.batch_get_documents(name, uuids=uuids, document_ids=document_ids))
+
+    async def batch_update_documents(
+        self, name: str, updates: Sequence[Mapping[str, Any]]
+    ) -> m.SuccessResponse:
+        """Update ``document_id``/``metadata`` of documents given as ``{"uuid": ..., ...}``."""
+        return await self.send(_api.batch_update_documents(name, updates))
+
+    async def batch_delete_documents(self, name: str, uuids: Sequence[str]) -> m.SuccessResponse:
+        """Delete documents by UUID."""
+        return await self.send(_api.batch_delete_documents(name, uuids))
+
+    async def get_document(self, name: str, document_uuid: str) -> m.Document:
+        """Return one document by UUID."""
+        return await self.send(_api.get_document(name, document_uuid))
+
+    async def update_document(
+        self,
+        name: str,
+        document_uuid: str,
+        *,
+        document_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> m.SuccessResponse:
+        """Update one document's ``document_id`` or metadata."""
+        return await self.send(
+            _api.update_document(name, document_uuid, document_id=document_id, metadata=metadata)
+        )
+
+    async def delete_document(self, name: str, document_uuid: str) -> m.SuccessResponse:
+        """Delete one document by UUID."""
+        return await self.send(_api.delete_document(name, document_uuid))
+
+    async def search_documents(
+        self,
+        name: str,
+        text: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        embedding: Sequence[float] | None = None,
+        search_type: str | None = None,
+        mmr_lambda: float | None = None,
+        min_score: float | None = None,
+        limit: int | None = None,
+    ) -> m.DocumentSearchResponse:
+        """Search a collection by text (bm25), embedding (cosine) and/or metadata."""
+        return await self.send(
+            _api.search_documents(
+                name,
+                text,
+                metadata=metadata,
+                embedding=embedding,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                limit=limit,
+            )
+        )
