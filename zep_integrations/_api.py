@@ -1,9 +1,9 @@
-"""Sans-IO description of every Zep v2 endpoint: one function per endpoint, returning a :class:`Call`.
+"""Sans-IO description of every Zep v2 endpoint: one function per endpoint, returning a Call.
 
 Nothing here does I/O. A :class:`Call` says what to send (method, escaped path, query, JSON body),
-how to parse the answer, and how safe it is to resend. ``ZepClient.send`` and ``AsyncZepClient.send``
-execute it; that is the only place the two clients differ. Section numbers refer to
-``zep-api-v2.md``.
+how to parse the answer, and how safe it is to resend. ``ZepClient.send`` and
+``AsyncZepClient.send`` execute it; that is the only place the two clients differ. Section
+numbers refer to ``zep-api-v2.md``.
 """
 
 from __future__ import annotations
@@ -191,7 +191,8 @@ def message_to_wire(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
         data = {key: value for key, value in message.items() if value is not None}
     else:
         raise TypeError(
-            f"messages must be zep_integrations.models.Message or dicts, got {type(message).__name__}"
+            "messages must be zep_integrations.models.Message objects or dicts, "
+            f"got {type(message).__name__}"
         )
     content = data.get("content")
     if not isinstance(content, str):
@@ -429,10 +430,17 @@ def get_messages(
     )
 
 
+def _message_path(session_id: str, message_uuid: str) -> str:
+    return (
+        f"sessions/{segment(session_id, 'session_id')}"
+        f"/messages/{segment(message_uuid, 'message_uuid')}"
+    )
+
+
 def get_message(session_id: str, message_uuid: str) -> Call[m.Message]:
     return Call(
         "GET",
-        f"sessions/{segment(session_id, 'session_id')}/messages/{segment(message_uuid, 'message_uuid')}",
+        _message_path(session_id, message_uuid),
         _model(m.Message),
     )
 
@@ -442,7 +450,7 @@ def update_message_metadata(
 ) -> Call[m.Message]:
     return Call(
         "PATCH",
-        f"sessions/{segment(session_id, 'session_id')}/messages/{segment(message_uuid, 'message_uuid')}",
+        _message_path(session_id, message_uuid),
         _model(m.Message),
         body={"metadata": _check_json(dict(metadata), "metadata")},
     )
@@ -483,9 +491,7 @@ def get_summaries(session_id: str) -> Call[m.SummaryListResponse]:
     )
 
 
-def synthesize_question(
-    session_id: str, *, last_n_messages: int | None = None
-) -> Call[m.Question]:
+def synthesize_question(session_id: str, *, last_n_messages: int | None = None) -> Call[m.Question]:
     return Call(
         "GET",
         f"sessions/{segment(session_id, 'session_id')}/synthesize_question",
@@ -512,18 +518,14 @@ def extract(
     def parse(data: Any) -> dict[str, Any]:
         return dict(data or {})
 
-    return Call(
-        "POST", f"sessions/{segment(session_id, 'session_id')}/extract", parse, body=body
-    )
+    return Call("POST", f"sessions/{segment(session_id, 'session_id')}/extract", parse, body=body)
 
 
 # ----------------------------------------------------------------------------------------------
 # 4.3 Facts
 
 
-def get_session_facts(
-    session_id: str, *, min_rating: float | None = None
-) -> Call[list[m.Fact]]:
+def get_session_facts(session_id: str, *, min_rating: float | None = None) -> Call[list[m.Fact]]:
     return Call(
         "GET",
         f"sessions/{segment(session_id, 'session_id')}/facts",
@@ -636,9 +638,7 @@ def get_user_facts(user_id: str) -> Call[list[m.Fact]]:
 
 
 def get_user_node(user_id: str) -> Call[m.UserNodeResponse]:
-    return Call(
-        "GET", f"users/{segment(user_id, 'user_id')}/node", _model(m.UserNodeResponse)
-    )
+    return Call("GET", f"users/{segment(user_id, 'user_id')}/node", _model(m.UserNodeResponse))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -647,7 +647,11 @@ def get_user_node(user_id: str) -> Call[m.UserNodeResponse]:
 
 def _collection(name: str) -> str:
     # Zep CE accepts only ^[a-zA-Z0-9_]+$ collection names (section 4.5); fail early and clearly.
-    if not isinstance(name, str) or not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
+    if (
+        not isinstance(name, str)
+        or not name
+        or not all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+    ):
         raise ValueError(
             f"collection names may contain only ASCII letters, digits and underscores; got {name!r}"
         )
@@ -734,9 +738,7 @@ def batch_update_documents(
 
 
 def batch_delete_documents(name: str, uuids: Sequence[str]) -> Call[m.SuccessResponse]:
-    return Call(
-        "POST", f"{_collection(name)}/documents/batchDelete", _success, body=list(uuids)
-    )
+    return Call("POST", f"{_collection(name)}/documents/batchDelete", _success, body=list(uuids))
 
 
 def get_document(name: str, document_uuid: str) -> Call[m.Document]:

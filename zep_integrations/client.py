@@ -41,7 +41,7 @@ DEFAULT_MAX_RETRIES = 3
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 30.0
-"""A ``Retry-After`` longer than this is waited for only this long, so a call cannot hang for hours."""
+"""A longer ``Retry-After`` is waited for only this long, so a call cannot hang for hours."""
 
 # Errors raised before any byte of the request reached the server: always safe to resend.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -64,8 +64,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def backoff_delay(attempt: int, rand: float) -> float:
-    """Exponential backoff with jitter for retry number ``attempt`` (0-based); ``rand`` in [0, 1)."""
-    return min(BACKOFF_BASE * 2**attempt, BACKOFF_MAX) * (0.5 + rand / 2)
+    """Exponential backoff with jitter for retry ``attempt`` (0-based); ``rand`` in [0, 1)."""
+    delay: float = min(BACKOFF_BASE * 2**attempt, BACKOFF_MAX)
+    return delay * (0.5 + rand / 2)
 
 
 def retry_delay(
@@ -290,7 +291,10 @@ class ZepClient(_BaseClient):
                 if (delay := self._retry(call, attempt, error=exc)) is None:
                     raise self._transport_error(call, exc) from exc
             else:
-                if response.is_success or (delay := self._retry(call, attempt, response=response)) is None:
+                if (
+                    response.is_success
+                    or (delay := self._retry(call, attempt, response=response)) is None
+                ):
                     return self._parse(call, response)
             time.sleep(delay)
             attempt += 1
@@ -322,7 +326,10 @@ class ZepClient(_BaseClient):
         """Create a session (``POST sessions``); 400 :class:`BadRequestError` if it exists."""
         return self.send(
             _api.add_session(
-                session_id, user_id, metadata=metadata, fact_rating_instruction=fact_rating_instruction
+                session_id,
+                user_id,
+                metadata=metadata,
+                fact_rating_instruction=fact_rating_instruction,
             )
         )
 
@@ -416,9 +423,7 @@ class ZepClient(_BaseClient):
     ) -> m.SessionClassification:
         """Put the session in one of ``classes`` based on its last ``last_n`` messages."""
         return self.send(
-            _api.classify_session(
-                session_id, classes, name, instruction=instruction, last_n=last_n
-            )
+            _api.classify_session(session_id, classes, name, instruction=instruction, last_n=last_n)
         )
 
     def delete_session(self, session_id: str) -> m.SuccessResponse:
@@ -644,9 +649,7 @@ class ZepClient(_BaseClient):
         metadata: Mapping[str, Any] | None = None,
     ) -> m.SuccessResponse:
         """Update a collection's description or metadata."""
-        return self.send(
-            _api.update_collection(name, description=description, metadata=metadata)
-        )
+        return self.send(_api.update_collection(name, description=description, metadata=metadata))
 
     def delete_collection(self, name: str) -> m.SuccessResponse:
         """Delete a collection and its documents."""
@@ -758,7 +761,9 @@ class AsyncZepClient(_BaseClient):
         if http_client is not None:
             self._http = http_client
         elif settings.db_path is not None:
-            self._http = httpx.AsyncClient(transport=_embedded_transport(settings, asynchronous=True))
+            self._http = httpx.AsyncClient(
+                transport=_embedded_transport(settings, asynchronous=True)
+            )
         else:
             self._http = httpx.AsyncClient()
 
@@ -795,7 +800,10 @@ class AsyncZepClient(_BaseClient):
                 if (delay := self._retry(call, attempt, error=exc)) is None:
                     raise self._transport_error(call, exc) from exc
             else:
-                if response.is_success or (delay := self._retry(call, attempt, response=response)) is None:
+                if (
+                    response.is_success
+                    or (delay := self._retry(call, attempt, response=response)) is None
+                ):
                     return self._parse(call, response)
             await asyncio.sleep(delay)
             attempt += 1
@@ -827,7 +835,10 @@ class AsyncZepClient(_BaseClient):
         """Create a session (``POST sessions``); 400 :class:`BadRequestError` if it exists."""
         return await self.send(
             _api.add_session(
-                session_id, user_id, metadata=metadata, fact_rating_instruction=fact_rating_instruction
+                session_id,
+                user_id,
+                metadata=metadata,
+                fact_rating_instruction=fact_rating_instruction,
             )
         )
 
@@ -902,7 +913,9 @@ class AsyncZepClient(_BaseClient):
         instruction: str | None = None,
     ) -> m.EndSessionResponse:
         """End a session (later writes get :class:`ConflictError`), optionally classifying it."""
-        return await self.send(_api.end_session(session_id, classify=classify, instruction=instruction))
+        return await self.send(
+            _api.end_session(session_id, classify=classify, instruction=instruction)
+        )
 
     async def end_sessions(
         self, session_ids: Sequence[str], *, instruction: str | None = None
@@ -921,9 +934,7 @@ class AsyncZepClient(_BaseClient):
     ) -> m.SessionClassification:
         """Put the session in one of ``classes`` based on its last ``last_n`` messages."""
         return await self.send(
-            _api.classify_session(
-                session_id, classes, name, instruction=instruction, last_n=last_n
-            )
+            _api.classify_session(session_id, classes, name, instruction=instruction, last_n=last_n)
         )
 
     async def delete_session(self, session_id: str) -> m.SuccessResponse:
@@ -1007,7 +1018,9 @@ class AsyncZepClient(_BaseClient):
         self, session_id: str, *, last_n_messages: int | None = None
     ) -> m.Question:
         """Return a question that captures what the latest messages are about."""
-        return await self.send(_api.synthesize_question(session_id, last_n_messages=last_n_messages))
+        return await self.send(
+            _api.synthesize_question(session_id, last_n_messages=last_n_messages)
+        )
 
     async def extract(
         self,
@@ -1139,7 +1152,9 @@ class AsyncZepClient(_BaseClient):
         metadata: Mapping[str, Any] | None = None,
     ) -> m.SuccessResponse:
         """Create a document collection (names: ASCII letters, digits, underscores)."""
-        return await self.send(_api.add_collection(name, description=description, metadata=metadata))
+        return await self.send(
+            _api.add_collection(name, description=description, metadata=metadata)
+        )
 
     async def update_collection(
         self,
@@ -1171,7 +1186,9 @@ class AsyncZepClient(_BaseClient):
         document_ids: Sequence[str] | None = None,
     ) -> list[m.Document]:
         """Return documents by UUID or by document ID."""
-        return await self.send(_api.batch_get_documents(name, uuids=uuids, document_ids=document_ids))
+        return await self.send(
+            _api.batch_get_documents(name, uuids=uuids, document_ids=document_ids)
+        )
 
     async def batch_update_documents(
         self, name: str, updates: Sequence[Mapping[str, Any]]

@@ -1,9 +1,9 @@
 """Pydantic v2 models of the Zep memory API v2 wire format (``zep-api-v2.md`` section 3).
 
-Every model allows unknown fields (``extra="allow"``): Zep adds fields over time and a new field must
-never break an old client. Every response field is optional because the real servers omit empty ones
-(Go ``omitempty``). Request models (``Message``) serialize with unset and ``None`` fields omitted, as
-the contract requires (section 1, "Request body").
+Every model allows unknown fields (``extra="allow"``): Zep adds fields over time and a new field
+must never break an old client. Every response field is optional because the real servers omit
+empty ones (Go ``omitempty``). Request models (``Message``) serialize with unset and ``None``
+fields omitted, as the contract requires (section 1, "Request body").
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 RoleType = Literal["norole", "system", "assistant", "user", "function", "tool"]
-"""Zep's role types (section 2). Servers may add more; responses keep unknown strings as they are."""
+"""Zep's role types (section 2). Responses keep unknown role strings as they are."""
 SearchScope = Literal["messages", "summary", "facts"]
 SearchType = Literal["similarity", "mmr"]
 
@@ -138,7 +138,7 @@ class Message(ZepModel):
 
 
 class Fact(ZepModel):
-    """A fact about a session or user. Servers send both ``fact`` and its newer alias ``content``."""
+    """A fact about a session or user; servers send ``fact`` and its newer alias ``content``."""
 
     uuid: str | None = None
     fact: str | None = None
