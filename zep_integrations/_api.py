@@ -75,6 +75,9 @@ def segment(value: str, what: str = "id") -> str:
         raise TypeError(f"{what} must be a str, got {type(value).__name__}")
     if not value:
         raise ValueError(f"{what} must be a non-empty string")
+    if value.strip(".") == "":
+        # "." and ".." would be removed by URL normalisation (RFC 3986 dot segments).
+        return "%2E" * len(value)
     return quote(value, safe="")
 
 
