@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.test_client_calls import Recorder, call, make_clients
 from zep_integrations import (
     AsyncZepClient,
     AuthenticationError,
@@ -26,10 +27,11 @@ from zep_integrations import (
     ZepTimeoutError,
     _api,
     _config,
+)
+from zep_integrations import (
     client as client_module,
 )
 from zep_integrations.client import backoff_delay, parse_retry_after, retry_delay
-from tests.test_client_calls import Recorder, call, make_clients
 
 GET = _api.get_memory("s")
 WRITE = _api.add_memory("s", [{"role_type": "user", "content": "x"}])[0]
