@@ -116,3 +116,55 @@ def delete_session(session_id: str) -> Flow[None]:
         yield _api.delete_session(session_id)
     except NotFoundError:
         return
+
+
+def search_memory(
+    text: str,
+    *,
+    session_id: str | None = None,
+    user_id: str | None = None,
+    search_scope: str | None = None,
+    search_type: str | None = None,
+    mmr_lambda: float | None = None,
+    min_score: float | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    limit: int | None = None,
+) -> Flow[list[m.SessionSearchResult]]:
+    """Search one session (``session_id``) or all of a user's sessions (``user_id``).
+
+    Both shapes come back as :class:`~zep_integrations.models.SessionSearchResult` with
+    ``session_id`` filled in, best first. A missing session or user searches as no results, so a
+    404 never reaches framework code. ``metadata`` is the filter (``record_filter`` across
+    sessions).
+    """
+    if (session_id is None) == (user_id is None):
+        raise ValueError("search_memory needs exactly one of session_id or user_id")
+    options: dict[str, Any] = {
+        "search_scope": search_scope,
+        "search_type": search_type,
+        "mmr_lambda": mmr_lambda,
+        "min_score": min_score,
+        "limit": limit,
+    }
+    try:
+        if session_id is not None:
+            hits: list[m.MemorySearchResult] = yield _api.search_memory(
+                session_id, text, metadata=metadata, **options
+            )
+            return [
+                m.SessionSearchResult(
+                    session_id=session_id,
+                    message=hit.message,
+                    summary=hit.summary,
+                    fact=hit.fact,
+                    score=hit.score,
+                    metadata=hit.metadata,
+                )
+                for hit in hits
+            ]
+        found: m.SessionSearchResponse = yield _api.search_sessions(
+            text, user_id=user_id, record_filter=metadata, **options
+        )
+        return found.results
+    except NotFoundError:
+        return []
