@@ -158,7 +158,6 @@ def search_memory(
                     summary=hit.summary,
                     fact=hit.fact,
                     score=hit.score,
-                    metadata=hit.metadata,
                 )
                 for hit in hits
             ]
