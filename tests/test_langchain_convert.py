@@ -66,7 +66,9 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 kwargs_dicts = st.dictionaries(
@@ -337,7 +339,9 @@ def test_llama_index_openai_tool_calls_become_tool_calls() -> None:
         {
             "role_type": "assistant",
             "content": "[tool call]",
-            "metadata": {"llama_index": {"v": 1, "content": "", "additional_kwargs": {"tool_calls": [call]}}},
+            "metadata": {
+                "llama_index": {"v": 1, "content": "", "additional_kwargs": {"tool_calls": [call]}}
+            },
         }
     )
     assert isinstance(back, AIMessage)

@@ -14,8 +14,7 @@ try:
     import langchain_core  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
-        "zep_integrations.langchain needs langchain-core: "
-        "pip install 'zep-integrations[langchain]'"
+        "zep_integrations.langchain needs langchain-core: pip install 'zep-integrations[langchain]'"
     ) from exc
 
 from zep_integrations.langchain._convert import (

@@ -194,9 +194,7 @@ def message_to_zep(
         "content": text,
         "role_type": _ROLE_TYPES[kind],
         "role": role or kind,
-        "metadata": {
-            PAYLOAD_KEY: {"v": PAYLOAD_VERSION, "message": {"type": kind, "data": data}}
-        },
+        "metadata": {PAYLOAD_KEY: {"v": PAYLOAD_VERSION, "message": {"type": kind, "data": data}}},
     }
 
 
