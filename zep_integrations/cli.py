@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,8 +17,40 @@ def build_parser() -> argparse.ArgumentParser:
         description="Zep long-term memory for LangChain and LlamaIndex, offline by default.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_serve(commands)
     return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="serve the Zep-compatible API over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--db", default=None, help="SQLite file (default $ZEP_INTEGRATIONS_DB or the data dir)"
+    )
+    serve.add_argument(
+        "--api-key",
+        default=None,
+        help="require 'Authorization: Api-Key KEY' (default $ZEP_SERVER_API_KEY)",
+    )
+    serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    serve.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from zep_integrations import _config
+    from zep_integrations.server.asgi import serve
+
+    db = args.db or os.environ.get(_config.ENV_DB_PATH) or _config.default_db_path()
+    # Deliberately not ZEP_API_KEY: that one is the *client's* key for Zep Cloud.
+    api_key = args.api_key if args.api_key is not None else os.environ.get("ZEP_SERVER_API_KEY")
+    try:
+        serve(args.host, args.port, db, api_key or None, args.log_level)
+    except RuntimeError as exc:
+        print(f"zep-integrations serve: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    run = getattr(args, "run", None)
+    return int(run(args)) if run is not None else 0
 
 
 if __name__ == "__main__":

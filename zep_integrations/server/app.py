@@ -1,0 +1,130 @@
+"""``ZepServer``: the embedded Zep-compatible server, independent of any transport."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zep_integrations.server import routes_documents, routes_memory, routes_sessions, routes_users
+from zep_integrations.server.handler import Env, Request, Response, Route, handle
+from zep_integrations.server.memory import LocalIntelligence, MemoryIntelligence
+from zep_integrations.server.storage import Storage
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "ROUTES", "ZepServer"]
+
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+"""Zep CE's ``max_request_size`` (section 1, "Size limits")."""
+
+ROUTES: tuple[Route, ...] = (
+    *routes_memory.ROUTES,  # holds the literal "sessions/search"
+    *routes_sessions.ROUTES,
+    *routes_users.ROUTES,
+    *routes_documents.ROUTES,
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ZepServer:
+    """A Zep memory API v2 server on one SQLite file, answered in-process or over HTTP.
+
+    Args:
+        db_path: The SQLite file; created with its schema when missing.
+        api_key: When set, every ``/api/v2`` request needs ``Authorization: Api-Key <key>``.
+        max_body_bytes: Larger request bodies get 413 ``request body too large``.
+        max_message_chars: Longer message contents get 400.
+        intelligence: Summaries, facts, classification, questions and extraction; defaults to
+            the deterministic :class:`~zep_integrations.server.memory.LocalIntelligence`.
+        clock: Returns the current time (for recorded tests); defaults to UTC now.
+        uuid_factory: Returns new UUID strings (for recorded tests); defaults to ``uuid4``.
+
+    Example:
+        >>> import httpx, tempfile, os
+        >>> server = ZepServer(os.path.join(tempfile.mkdtemp(), "zep.db"))
+        >>> http = httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/")
+        >>> http.post("sessions", json={"session_id": "s1"}).status_code
+        201
+        >>> body = {"messages": [{"role_type": "user", "content": "Hi"}]}
+        >>> http.post("sessions/s1/memory", json=body).json()
+        {'message': 'OK'}
+        >>> [m["content"] for m in http.get("sessions/s1/memory").json()["messages"]]
+        ['Hi']
+        >>> server.close()
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        api_key: str | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_message_chars: int = 2500,
+        intelligence: MemoryIntelligence | None = None,
+        clock: Callable[[], datetime] | None = None,
+        uuid_factory: Callable[[], str] | None = None,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self._api_key = api_key or None
+        self.max_body_bytes = max_body_bytes
+        self.storage = Storage(self.db_path)
+        self._env = Env(
+            store=self.storage,
+            intelligence=intelligence or LocalIntelligence(),
+            clock=clock or _utcnow,
+            new_uuid=uuid_factory or (lambda: str(uuid.uuid4())),
+            project_uuid=self.storage.meta("project_uuid", str(uuid.uuid4())),
+            max_message_chars=max_message_chars,
+        )
+
+    def __repr__(self) -> str:
+        # Never the key: only whether one is required.
+        return f"ZepServer(db_path={str(self.db_path)!r}, auth={self._api_key is not None})"
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request; never raises."""
+        return handle(
+            self._env, ROUTES, request, api_key=self._api_key, max_body_bytes=self.max_body_bytes
+        )
+
+    def handle_raw(
+        self,
+        method: str,
+        raw_path: str,
+        query: Sequence[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """:meth:`handle` with plain values: ``(status, headers, body)``."""
+        lowered = {key.lower(): value for key, value in (headers or {}).items()}
+        response = self.handle(Request(method.upper(), raw_path, tuple(query), lowered, body))
+        return response.status, response.headers, response.body
+
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport answering in-process (no socket, no thread)."""
+        from zep_integrations.server.transport import ServerTransport
+
+        return ServerTransport(self)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """An async httpx transport answering in-process (no socket, no thread)."""
+        from zep_integrations.server.transport import AsyncServerTransport
+
+        return AsyncServerTransport(self)
+
+    def asgi(self) -> Any:
+        """An ASGI application serving this server."""
+        from zep_integrations.server.asgi import ASGIApp
+
+        return ASGIApp(self)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.storage.close()

@@ -1,0 +1,324 @@
+"""The one request handler: routing, auth, limits, JSON parsing and error bodies.
+
+Transport-neutral: the in-process httpx transports and the ASGI app both build a :class:`Request`
+and send back the :class:`Response`. Route functions live in ``routes_*.py``; each receives a
+:class:`Ctx` and returns ``(status, JSON value)`` or raises :class:`HTTPError`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from zep_integrations.server.memory import MemoryIntelligence
+from zep_integrations.server.storage import Storage
+
+__all__ = ["Ctx", "Env", "HTTPError", "Request", "Response", "Route", "handle"]
+
+logger = logging.getLogger("zep_integrations.server")
+
+JSON_TYPE = "application/json; charset=utf-8"
+API_PREFIX = "/api/v2/"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A transport-neutral HTTP request.
+
+    Attributes:
+        method: Upper-case method.
+        raw_path: The path as sent, still percent-encoded, without the query string.
+        query: Query pairs in order, blank values kept.
+        headers: Header names lower-cased.
+        body: The raw body.
+    """
+
+    method: str
+    raw_path: str
+    query: Sequence[tuple[str, str]] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A transport-neutral HTTP response."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class HTTPError(Exception):
+    """An error answered as ``{"message": ...}`` with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Env:
+    """What route functions share: storage, clock, IDs, limits and the intelligence hooks."""
+
+    store: Storage
+    intelligence: MemoryIntelligence
+    clock: Callable[[], datetime]
+    new_uuid: Callable[[], str]
+    project_uuid: str
+    max_message_chars: int
+
+
+@dataclass
+class Ctx:
+    """One request being answered: the environment, the request and the path parameters."""
+
+    env: Env
+    request: Request
+    args: dict[str, str]
+    _query: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key, value in self.request.query:
+            # Empty values mean "absent": zep-python sends unset params as `lastn=` (section 1).
+            if value != "":
+                self._query[key] = value
+
+    @property
+    def python_sdk(self) -> bool:
+        """Whether the caller is zep-python 2.x, whose bodies differ in two places (section 7)."""
+        return self.request.headers.get("x-fern-sdk-name", "").lower() == "zep-python"
+
+    def q(self, *names: str) -> str | None:
+        """The first present (non-empty) query parameter among ``names``."""
+        for name in names:
+            if name in self._query:
+                return self._query[name]
+        return None
+
+    def q_int(self, *names: str, minimum: int | None = 0) -> int | None:
+        """An integer query parameter; 400 when malformed or below ``minimum``."""
+        raw = self.q(*names)
+        if raw is None:
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise HTTPError(400, f"{names[0]} must be an integer, got {raw!r}") from None
+        if minimum is not None and value < minimum:
+            raise HTTPError(400, f"{names[0]} must be >= {minimum}")
+        return value
+
+    def q_float(self, name: str) -> float | None:
+        """A float query parameter; 400 when malformed."""
+        raw = self.q(name)
+        if raw is None:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            raise HTTPError(400, f"{name} must be a number, got {raw!r}") from None
+        if not math.isfinite(value):
+            raise HTTPError(400, f"{name} must be a finite number")
+        return value
+
+    def q_bool(self, name: str) -> bool | None:
+        """A boolean query parameter (``true``/``false``)."""
+        raw = self.q(name)
+        if raw is None:
+            return None
+        if raw.lower() in ("true", "1"):
+            return True
+        if raw.lower() in ("false", "0"):
+            return False
+        raise HTTPError(400, f"{name} must be true or false, got {raw!r}")
+
+    def json(self) -> Any:
+        """The decoded JSON body (``None`` when empty); 400 when malformed."""
+        body = self.request.body
+        if not body.strip():
+            return None
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise HTTPError(400, f"request body is not valid JSON: {exc}") from None
+
+    def obj(self) -> dict[str, Any]:
+        """The JSON body as an object (an empty body reads as ``{}``)."""
+        value = self.json()
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise HTTPError(400, f"request body must be a JSON object, got {_kind(value)}")
+        return value
+
+    def now(self) -> str:
+        """The current time as an RFC 3339 string."""
+        from zep_integrations.server.records import rfc3339
+
+        return rfc3339(self.env.clock())
+
+
+def _kind(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), "null")
+
+
+def field_str(
+    body: Mapping[str, Any], key: str, *, required: bool = False, empty_ok: bool = True
+) -> str | None:
+    """A string field of a JSON object; 400 on a wrong type or a missing required value."""
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise HTTPError(400, f"{key} is required")
+        return None
+    if not isinstance(value, str):
+        raise HTTPError(400, f"{key} must be a string, got {_kind(value)}")
+    if not value and not empty_ok:
+        raise HTTPError(400, f"{key} must not be empty")
+    return value
+
+
+def field_map(body: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """An object field; 400 on a wrong type."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise HTTPError(400, f"{key} must be an object, got {_kind(value)}")
+    return value
+
+
+def field_num(body: Mapping[str, Any], key: str) -> float | None:
+    """A number field; 400 on a wrong type."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise HTTPError(400, f"{key} must be a number, got {_kind(value)}")
+    return float(value)
+
+
+def field_int(body: Mapping[str, Any], key: str) -> int | None:
+    """An integer field; 400 on a wrong type."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise HTTPError(400, f"{key} must be an integer, got {_kind(value)}")
+    return value
+
+
+def field_strs(body: Mapping[str, Any], key: str) -> list[str] | None:
+    """A list-of-strings field; 400 on a wrong type."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise HTTPError(400, f"{key} must be an array of strings")
+    return value
+
+
+RouteFn = Callable[[Ctx], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """``method`` + a path pattern such as ``sessions/{session_id}/memory``."""
+
+    method: str
+    pattern: str
+    fn: RouteFn
+
+    def match(self, method: str, segments: Sequence[str]) -> dict[str, str] | None:
+        """Path parameters when this route matches, else ``None``."""
+        parts = self.pattern.split("/")
+        if method != self.method or len(parts) != len(segments):
+            return None
+        args: dict[str, str] = {}
+        for part, seg in zip(parts, segments, strict=True):
+            if part.startswith("{"):
+                if not seg:
+                    return None
+                args[part[1:-1]] = seg
+            elif part != seg:
+                return None
+        return args
+
+
+def _json_response(status: int, value: Any, extra: Sequence[tuple[str, str]] = ()) -> Response:
+    body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    headers = [("content-type", JSON_TYPE), ("content-length", str(len(body))), *extra]
+    # zep-cloud retries 409/429/5xx five times with back-off unless told to retry at once
+    # (section 1.1); Retry-After: 0 keeps a failing SDK call fast.
+    if status in (408, 409, 429) or status >= 500:
+        headers.append(("retry-after", "0"))
+    return Response(status, headers, body)
+
+
+def error(status: int, message: str) -> Response:
+    """An error response with the Zep error body."""
+    return _json_response(status, {"message": message})
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f]")
+
+
+def handle(
+    env: Env,
+    routes: Sequence[Route],
+    request: Request,
+    *,
+    api_key: str | None,
+    max_body_bytes: int,
+) -> Response:
+    """Answer one request (never raises)."""
+    path = request.raw_path.split("?", 1)[0]
+    if path.rstrip("/") == "/healthz":
+        return Response(200, [("content-type", "text/plain; charset=utf-8")], b".")
+    if not path.startswith(API_PREFIX):
+        return error(404, "not found")
+    if api_key is not None:
+        given = request.headers.get("authorization", "")
+        expected = f"Api-Key {api_key}"
+        if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+            return error(401, "unauthorized")
+    if len(request.body) > max_body_bytes:
+        return error(413, "request body too large")
+    # Split first, then decode: the client escapes "/" inside IDs as %2F (section 8.10).
+    segments = [unquote(seg) for seg in path[len(API_PREFIX) :].rstrip("/").split("/")]
+    method = request.method.upper()
+    known_path = False
+    for route in routes:
+        args = route.match(method, segments)
+        if args is None:
+            if route.match(route.method, segments) is not None:
+                known_path = True
+            continue
+        try:
+            status, value = route.fn(Ctx(env, request, args))
+        except HTTPError as exc:
+            return error(exc.status, exc.message)
+        except Exception:
+            logger.exception("internal error answering %s %s", method, _UNSAFE.sub("", path))
+            return error(500, "internal server error")
+        return _json_response(status, value)
+    if known_path:
+        return error(405, "method not allowed")
+    return error(404, "not found")

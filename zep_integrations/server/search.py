@@ -1,0 +1,196 @@
+"""Lexical search over the FTS5 tables, score normalisation, MMR, metadata filters and cosine.
+
+Scores: FTS5's ``bm25()`` is negative, more negative meaning more relevant, and unbounded. A hit's
+score is ``bm25(hit) / bm25(best hit)``: the best hit of a query scores 1.0 and the others the
+fraction of its relevance they reach, so scores lie in ``(0, 1]`` and ``min_score=0.5`` keeps the
+hits at least half as relevant as the best one. (When every bm25 is 0 every hit scores 1.0.)
+Cosine scores over client-supplied embeddings are clamped to ``[0, 1]``.
+
+MMR re-ranks candidates by ``lambda * relevance - (1 - lambda) * max similarity to the already
+chosen hits``, with the Jaccard similarity of the hits' token sets standing in for embedding
+similarity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+__all__ = [
+    "cosine",
+    "fts_query",
+    "jaccard",
+    "matches_filter",
+    "mmr",
+    "normalise",
+    "search_fts",
+    "tokens",
+]
+
+T = TypeVar("T")
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Dropped from queries: OR-ing "the" would match, and rank, nearly every row.
+_STOPWORD_TEXT = """
+    a about all am an and any are as at be been but by can could did do does for from had has
+    have he her hers him his how i if in into is it its just me my no not of on or our out she so
+    than that the their them then there these they this to too up us was we were what when where
+    which who whom why will with would you your yours"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+MAX_QUERY_TERMS = 32
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text`` (Unicode-aware)."""
+    return [token.lower() for token in _WORD.findall(text)]
+
+
+def fts_query(text: str) -> str | None:
+    """Turn free text into a safe FTS5 query: distinct quoted terms joined by ``OR``.
+
+    Every term is a double-quoted string (inner quotes doubled), so no user text can be read as
+    FTS5 syntax (``AND``, ``NEAR``, ``*``, ``:``, parentheses) and raise a syntax error. Stopwords
+    are dropped unless nothing else is left. Returns ``None`` when the text has no word at all.
+    """
+    words = list(dict.fromkeys(tokens(text)))
+    kept = [word for word in words if word not in STOPWORDS] or words
+    if not kept:
+        return None
+    return " OR ".join('"' + word.replace('"', '""') + '"' for word in kept[:MAX_QUERY_TERMS])
+
+
+def scope_filter(scopes: Sequence[str]) -> str:
+    """An FTS5 clause restricting a query to rows of the given scope tokens."""
+    return "scope : (" + " OR ".join(f'"{scope}"' for scope in scopes) + ")"
+
+
+def search_fts(
+    conn: sqlite3.Connection,
+    fts_table: str,
+    text: str,
+    scopes: Sequence[str] | None,
+    limit: int,
+    *,
+    max_rowid: int | None = None,
+) -> list[tuple[int, float]]:
+    """Rank rows of ``fts_table`` matching ``text``; returns ``(rowid, bm25)`` best first.
+
+    Args:
+        conn: The connection.
+        fts_table: One of the ``*_fts`` tables.
+        text: Free text (made safe by :func:`fts_query`).
+        scopes: Scope tokens (``s<session rowid>``/``c<collection rowid>``) or ``None`` for all.
+        limit: Maximum number of rows.
+        max_rowid: Only rows with a smaller rowid (older messages).
+    """
+    query = fts_query(text)
+    if query is None or limit <= 0 or (scopes is not None and not scopes):
+        return []
+    if scopes is not None:
+        query = f"({query}) AND {scope_filter(scopes)}"
+    sql = (
+        f"SELECT rowid, bm25({fts_table}, 1.0, 0.0) AS r FROM {fts_table} WHERE {fts_table} MATCH ?"
+    )
+    args: list[Any] = [query]
+    if max_rowid is not None:
+        sql += " AND rowid < ?"
+        args.append(max_rowid)
+    sql += " ORDER BY r LIMIT ?"
+    args.append(limit)
+    return [(int(row[0]), float(row[1])) for row in conn.execute(sql, args)]
+
+
+def normalise(ranked: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Map bm25 values to scores in ``(0, 1]`` relative to the best hit (see module docstring)."""
+    if not ranked:
+        return []
+    best = min(rank for _, rank in ranked)
+    if best >= 0:
+        return [(rowid, 1.0) for rowid, _ in ranked]
+    return [(rowid, max(0.0, min(1.0, rank / best))) for rowid, rank in ranked]
+
+
+def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
+    """Jaccard similarity of two token sets (0 when both are empty)."""
+    if not left and not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def mmr(
+    items: Sequence[T],
+    scores: Sequence[float],
+    text_of: Callable[[T], str],
+    limit: int,
+    mmr_lambda: float = 0.5,
+) -> list[tuple[T, float]]:
+    """Maximal-marginal-relevance re-ranking over token-set Jaccard similarity.
+
+    Returns up to ``limit`` ``(item, original score)`` pairs in MMR order.
+    """
+    sets = [frozenset(tokens(text_of(item))) for item in items]
+    remaining = list(range(len(items)))
+    chosen: list[int] = []
+    while remaining and len(chosen) < limit:
+        best_index, best_value = remaining[0], -math.inf
+        for index in remaining:
+            redundancy = max((jaccard(sets[index], sets[c]) for c in chosen), default=0.0)
+            value = mmr_lambda * scores[index] - (1.0 - mmr_lambda) * redundancy
+            if value > best_value:
+                best_index, best_value = index, value
+        chosen.append(best_index)
+        remaining.remove(best_index)
+    return [(items[index], scores[index]) for index in chosen]
+
+
+def matches_filter(metadata: Mapping[str, Any] | None, wanted: Mapping[str, Any] | None) -> bool:
+    """Whether ``metadata`` equals ``wanted`` on every top-level key of ``wanted``.
+
+    The legacy JSONPath form ``{"where": {"jsonpath": ...}}`` is not evaluated: it matches
+    everything, so old callers get unfiltered results instead of an error.
+    """
+    if not wanted:
+        return True
+    if set(wanted) == {"where"} and isinstance(wanted["where"], Mapping):
+        return True
+    have = metadata or {}
+    return all(key in have and have[key] == value for key, value in wanted.items())
+
+
+def cosine(left: Sequence[float], right: Sequence[float]) -> float:
+    """Cosine similarity clamped to ``[0, 1]`` (0 for mismatched or zero vectors)."""
+    if len(left) != len(right) or not left:
+        return 0.0
+    dot = sum(a * b for a, b in zip(left, right, strict=True))
+    norm = math.sqrt(sum(a * a for a in left)) * math.sqrt(sum(b * b for b in right))
+    if norm == 0.0:
+        return 0.0
+    return max(0.0, min(1.0, dot / norm))
+
+
+def select(
+    hits: Sequence[tuple[T, float]],
+    *,
+    text_of: Callable[[T], str],
+    limit: int | None,
+    min_score: float | None,
+    search_type: str | None,
+    mmr_lambda: float | None,
+) -> list[tuple[T, float]]:
+    """Apply ``min_score``, then MMR (when asked) and ``limit`` to scored hits, best first."""
+    kept = [(item, score) for item, score in hits if min_score is None or score >= min_score]
+    size = len(kept) if limit is None else limit
+    if search_type == "mmr" and kept:
+        return mmr(
+            [item for item, _ in kept],
+            [score for _, score in kept],
+            text_of,
+            size,
+            0.5 if mmr_lambda is None else mmr_lambda,
+        )
+    return kept[:size]

@@ -1,0 +1,246 @@
+"""SQLite storage of the embedded server: schema, migrations, connection and transactions.
+
+One connection per server, guarded by a :class:`threading.Lock`: the in-process transport is called
+from many threads (LlamaIndex worker threads) and a single sqlite3 connection must not be used by
+two threads at once. Several processes may share one file, so the database runs in WAL mode with a
+``busy_timeout`` and every write takes the write lock up front (``BEGIN IMMEDIATE``) instead of
+upgrading a read lock mid-transaction, which would fail with ``SQLITE_BUSY`` without waiting.
+
+Full-text search uses contentless FTS5 tables (``content=''``) kept in sync by triggers. Each FTS
+row carries a ``scope`` token (``s<session rowid>`` or ``c<collection rowid>``) so a search can be
+restricted to a session or collection inside FTS5 itself: the engine then intersects doclists
+instead of ranking every match in the whole database, which keeps search fast at millions of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MIGRATIONS", "Storage", "dumps", "loads"]
+
+_FTS_TABLES = (
+    # (fts table, source table, scope expression over NEW/OLD)
+    ("messages_fts", "messages", "'s' || {row}.session_id"),
+    ("summaries_fts", "summaries", "'s' || {row}.session_id"),
+    ("facts_fts", "facts", "'s' || {row}.session_id"),
+    ("documents_fts", "documents", "'c' || {row}.collection_id"),
+)
+
+
+def _fts_sql() -> str:
+    parts = []
+    for fts, table, scope in _FTS_TABLES:
+        new, old = scope.format(row="new"), scope.format(row="old")
+        parts.append(
+            f"""
+CREATE VIRTUAL TABLE {fts} USING fts5(
+    content, scope, content='', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN
+    INSERT INTO {fts}(rowid, content, scope) VALUES (new.id, new.content, {new});
+END;
+CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN
+    INSERT INTO {fts}({fts}, rowid, content, scope) VALUES ('delete', old.id, old.content, {old});
+END;
+CREATE TRIGGER {table}_au AFTER UPDATE OF content ON {table} BEGIN
+    INSERT INTO {fts}({fts}, rowid, content, scope) VALUES ('delete', old.id, old.content, {old});
+    INSERT INTO {fts}(rowid, content, scope) VALUES (new.id, new.content, {new});
+END;
+"""
+        )
+    return "".join(parts)
+
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL UNIQUE,
+    email TEXT,
+    first_name TEXT,
+    last_name TEXT,
+    metadata TEXT,
+    fact_rating_instruction TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    session_id TEXT NOT NULL UNIQUE,
+    user_id TEXT REFERENCES users(user_id) ON DELETE CASCADE,
+    metadata TEXT,
+    fact_rating_instruction TEXT,
+    classifications TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    role TEXT,
+    role_type TEXT NOT NULL,
+    content TEXT NOT NULL,
+    metadata TEXT,
+    token_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX messages_session ON messages(session_id, id);
+CREATE TABLE summaries (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    content TEXT NOT NULL,
+    metadata TEXT,
+    related_message_uuids TEXT,
+    last_message_id INTEGER NOT NULL,
+    token_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX summaries_session ON summaries(session_id, id);
+CREATE TABLE facts (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    content TEXT NOT NULL,
+    rating REAL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX facts_session ON facts(session_id, id);
+CREATE TABLE collections (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT,
+    metadata TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    document_id TEXT,
+    content TEXT NOT NULL,
+    metadata TEXT,
+    embedding TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX documents_collection ON documents(collection_id, id);
+CREATE INDEX documents_document_id ON documents(collection_id, document_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(),)
+"""Schema migrations; ``PRAGMA user_version`` is the number applied. Append, never edit."""
+
+
+def dumps(value: Any) -> str | None:
+    """Encode a JSON column (``None`` stays SQL ``NULL``)."""
+    return None if value is None else json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def loads(text: str | None) -> Any:
+    """Decode a JSON column."""
+    return None if text is None else json.loads(text)
+
+
+class Storage:
+    """The database of one server: a single locked connection plus schema management.
+
+    Args:
+        path: The SQLite file; created (with its schema) when missing.
+        busy_timeout_ms: How long a writer waits for another process's write lock.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        # check_same_thread=False: the lock above serialises access across threads.
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
+        self._conn = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in _split_sql(script):
+                        self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version = {number}")
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); rolled back on any exception."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: a consistent snapshot across the statements of a request."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    def meta(self, key: str, default: str) -> str:
+        """Read (and on first use store) a value of the ``meta`` table."""
+        with self.write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return str(row[0])
+            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, default))
+            return default
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script into statements; ``sqlite3.complete_statement`` keeps triggers whole."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
