@@ -1,0 +1,283 @@
+"""Pure converters between LlamaIndex ``ChatMessage`` and Zep messages; no I/O.
+
+A LlamaIndex message is stored as a Zep message whose ``content`` is readable text (what Zep
+searches, summarizes and shows in its UI) and whose metadata key ``"llama_index"`` holds everything
+needed to rebuild the message exactly::
+
+    {"v": 1, "role": "assistant", "blocks": [...], "additional_kwargs": {...}}
+
+``blocks`` is omitted when the message is a single text block equal to ``content``, and
+``additional_kwargs`` when it is empty, so the common case costs a few bytes. Blocks are serialized
+with ``model_dump(mode="json")``, never with the chat-store serializers that llama-index-core 0.14
+breaks under pydantic >= 2.14.
+
+Messages written by other writers read back with the right role: the LangChain adapter (metadata
+key ``"langchain"``: ``{"type": "ai", "data": {...}}``) and plain Zep messages (``role_type``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from llama_index.core.base.llms.types import ToolCallBlock
+from llama_index.core.llms import ChatMessage, MessageRole, TextBlock
+
+from zep_integrations import models as m
+
+__all__ = [
+    "DELETED_KEY",
+    "LANGCHAIN_KEY",
+    "MAX_CONTENT_CHARS",
+    "PAYLOAD_KEY",
+    "context_text",
+    "is_deleted",
+    "message_from_zep",
+    "message_to_zep",
+    "messages_from_zep",
+    "trim_window",
+    "with_context",
+]
+
+PAYLOAD_KEY = "llama_index"
+"""Metadata key holding the lossless LlamaIndex payload."""
+LANGCHAIN_KEY = "langchain"
+"""Metadata key written by :mod:`zep_integrations.langchain`."""
+DELETED_KEY = "llama_index_deleted"
+"""Metadata flag of a message deleted by ``ZepChatStore`` (Zep cannot delete a single message)."""
+MAX_CONTENT_CHARS = 2500
+"""Zep CE and free plans reject longer ``content`` (section 1); the payload keeps the full text."""
+PAYLOAD_VERSION = 1
+
+ROLE_TO_ROLE_TYPE: dict[MessageRole, str] = {
+    MessageRole.USER: "user",
+    MessageRole.ASSISTANT: "assistant",
+    MessageRole.SYSTEM: "system",
+    MessageRole.DEVELOPER: "system",
+    MessageRole.TOOL: "tool",
+    MessageRole.FUNCTION: "function",
+    MessageRole.CHATBOT: "assistant",
+    MessageRole.MODEL: "assistant",
+}
+
+_ROLE_TYPE_TO_ROLE: dict[str, MessageRole] = {
+    "user": MessageRole.USER,
+    "assistant": MessageRole.ASSISTANT,
+    "system": MessageRole.SYSTEM,
+    "tool": MessageRole.TOOL,
+    "function": MessageRole.FUNCTION,
+    # Zep's "norole" (plain transcripts from the official SDK) is spoken by a person.
+    "norole": MessageRole.USER,
+}
+
+_LANGCHAIN_TYPE_TO_ROLE: dict[str, MessageRole] = {
+    "human": MessageRole.USER,
+    "ai": MessageRole.ASSISTANT,
+    "system": MessageRole.SYSTEM,
+    "developer": MessageRole.DEVELOPER,
+    "tool": MessageRole.TOOL,
+    "function": MessageRole.FUNCTION,
+}
+
+_ROLE_VALUES = {role.value for role in MessageRole}
+
+
+def _role(value: Any, default: MessageRole) -> MessageRole:
+    return MessageRole(value) if isinstance(value, str) and value in _ROLE_VALUES else default
+
+
+def readable_text(message: ChatMessage) -> str:
+    """The text Zep should see for ``message``: its text, else a short description of its blocks."""
+    text = message.content or ""
+    if text:
+        return text
+    parts: list[str] = []
+    for block in message.blocks:
+        if isinstance(block, ToolCallBlock):
+            parts.append(f"[tool call {block.tool_name}({_json(block.tool_kwargs)})]")
+        elif not isinstance(block, TextBlock):
+            parts.append(f"[{block.block_type}]")
+    for call in message.additional_kwargs.get("tool_calls") or []:
+        function = _get(call, "function")
+        name = _get(function, "name") if function is not None else _get(call, "name")
+        args = _get(function, "arguments") if function is not None else _get(call, "args")
+        parts.append(f"[tool call {name}({args if isinstance(args, str) else _json(args)})]")
+    return " ".join(parts)
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def message_to_zep(
+    message: ChatMessage, *, max_content_chars: int = MAX_CONTENT_CHARS
+) -> dict[str, Any]:
+    """Convert a LlamaIndex message to a Zep message dict, losslessly.
+
+    Args:
+        message: The message to store.
+        max_content_chars: Longer text is cut in ``content`` (Zep rejects it); the payload keeps
+            the full blocks, so reading back is exact.
+
+    Returns:
+        ``{"role_type", "role", "content", "metadata": {"llama_index": payload}}``.
+
+    Example:
+        >>> zep = message_to_zep(ChatMessage(role="user", content="Hi"))
+        >>> zep["role_type"], zep["content"], zep["metadata"]
+        ('user', 'Hi', {'llama_index': {'v': 1, 'role': 'user'}})
+    """
+    dumped = message.model_dump(mode="json")
+    text = readable_text(message)
+    content = text if len(text) <= max_content_chars else text[: max_content_chars - 1] + "…"
+    payload: dict[str, Any] = {"v": PAYLOAD_VERSION, "role": message.role.value}
+    if dumped["blocks"] != [{"block_type": "text", "text": content}]:
+        payload["blocks"] = dumped["blocks"]
+    if dumped["additional_kwargs"]:
+        payload["additional_kwargs"] = dumped["additional_kwargs"]
+    return {
+        "role_type": ROLE_TO_ROLE_TYPE.get(message.role, "norole"),
+        "role": message.role.value,
+        "content": content,
+        "metadata": {PAYLOAD_KEY: payload},
+    }
+
+
+def is_deleted(message: m.Message) -> bool:
+    """Whether ``message`` carries the :data:`DELETED_KEY` tombstone."""
+    return bool((message.metadata or {}).get(DELETED_KEY))
+
+
+def message_from_zep(message: m.Message) -> ChatMessage:
+    """Rebuild a LlamaIndex message from a Zep message, whoever wrote it.
+
+    Order of preference: our lossless payload, a LangChain message dict, then Zep's ``role_type``.
+
+    Example:
+        >>> from zep_integrations.models import Message
+        >>> message_from_zep(Message(role_type="assistant", content="Hello")).role.value
+        'assistant'
+    """
+    metadata = message.metadata or {}
+    payload = metadata.get(PAYLOAD_KEY)
+    if isinstance(payload, Mapping) and payload.get("v") == PAYLOAD_VERSION:
+        fallback = _ROLE_TYPE_TO_ROLE.get(message.role_type or "", MessageRole.USER)
+        blocks = payload.get("blocks")
+        return ChatMessage.model_validate(
+            {
+                "role": _role(payload.get("role"), fallback),
+                "blocks": blocks
+                if isinstance(blocks, list)
+                else [{"block_type": "text", "text": message.content}],
+                "additional_kwargs": dict(payload.get("additional_kwargs") or {}),
+            }
+        )
+    langchain = metadata.get(LANGCHAIN_KEY)
+    if isinstance(langchain, Mapping) and isinstance(langchain.get("type"), str):
+        return _from_langchain(langchain, message.content)
+    role = _ROLE_TYPE_TO_ROLE.get(message.role_type or "", MessageRole.USER)
+    return ChatMessage(role=role, content=message.content)
+
+
+def _from_langchain(data: Mapping[str, Any], fallback_text: str) -> ChatMessage:
+    kind = str(data["type"])
+    body = data.get("data")
+    fields: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
+    # message_to_dict() of a chunk says e.g. "AIMessageChunk".
+    kind = {
+        "AIMessageChunk": "ai",
+        "HumanMessageChunk": "human",
+        "SystemMessageChunk": "system",
+        "ToolMessageChunk": "tool",
+        "FunctionMessageChunk": "function",
+        "ChatMessageChunk": "chat",
+    }.get(kind, kind)
+    if kind == "chat":
+        lc_role = fields.get("role")
+        role = _LANGCHAIN_TYPE_TO_ROLE.get(str(lc_role)) or _role(lc_role, MessageRole.USER)
+    else:
+        role = _LANGCHAIN_TYPE_TO_ROLE.get(kind, MessageRole.USER)
+    content = fields.get("content")
+    text = content if isinstance(content, str) else _langchain_text(content, fallback_text)
+    extra: dict[str, Any] = {}
+    tool_calls = fields.get("tool_calls")
+    if role is MessageRole.ASSISTANT and isinstance(tool_calls, list) and tool_calls:
+        # LangChain's {name, args, id} -> the OpenAI shape LlamaIndex LLMs read back.
+        extra["tool_calls"] = [
+            {
+                "id": call.get("id"),
+                "type": "function",
+                "function": {"name": call.get("name"), "arguments": _json(call.get("args") or {})},
+            }
+            for call in tool_calls
+            if isinstance(call, Mapping)
+        ]
+    if isinstance(fields.get("tool_call_id"), str):
+        extra["tool_call_id"] = fields["tool_call_id"]
+    if role in (MessageRole.TOOL, MessageRole.FUNCTION) and isinstance(fields.get("name"), str):
+        extra["name"] = fields["name"]
+    return ChatMessage(role=role, content=text, additional_kwargs=extra)
+
+
+def _langchain_text(content: Any, fallback: str) -> str:
+    if not isinstance(content, list):
+        return fallback
+    parts = [
+        part if isinstance(part, str) else str(part.get("text", ""))
+        for part in content
+        if isinstance(part, str) or (isinstance(part, Mapping) and part.get("type") == "text")
+    ]
+    return "".join(parts) if parts else fallback
+
+
+def messages_from_zep(messages: Iterable[m.Message] | None) -> list[ChatMessage]:
+    """Convert Zep messages oldest first, skipping the ones :class:`ZepChatStore` deleted."""
+    return [message_from_zep(message) for message in messages or [] if not is_deleted(message)]
+
+
+def trim_window(messages: list[ChatMessage]) -> list[ChatMessage]:
+    """Drop leading tool results whose assistant tool call fell out of the window.
+
+    Providers reject a tool message that does not follow the assistant message that called it.
+    """
+    start = 0
+    orphans = (MessageRole.TOOL, MessageRole.FUNCTION)
+    while start < len(messages) and messages[start].role in orphans:
+        start += 1
+    return messages[start:]
+
+
+def context_text(memory: m.Memory | None) -> str | None:
+    """Zep's prompt-ready context for a session: ``context``, else facts, else the summary."""
+    if memory is None:
+        return None
+    if memory.context:
+        return memory.context
+    facts = [fact.text for fact in memory.relevant_facts or [] if fact.text]
+    facts += [fact for fact in memory.facts or [] if fact and fact not in facts]
+    if facts:
+        return "\n".join(f"- {fact}" for fact in facts)
+    if memory.summary is not None and memory.summary.content:
+        return memory.summary.content
+    return None
+
+
+def with_context(messages: list[ChatMessage], context: str | None) -> list[ChatMessage]:
+    """Put ``context`` into one leading system message, merged with an existing one.
+
+    Never inserts a system message in the middle of the conversation.
+    """
+    if not context:
+        return messages
+    if messages and messages[0].role in (MessageRole.SYSTEM, MessageRole.DEVELOPER):
+        first = messages[0]
+        merged = first.model_copy(
+            update={"blocks": [*first.blocks, TextBlock(text=f"\n\n{context}")]}
+        )
+        return [merged, *messages[1:]]
+    return [ChatMessage(role=MessageRole.SYSTEM, content=context), *messages]
