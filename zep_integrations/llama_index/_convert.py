@@ -276,8 +276,10 @@ def with_context(messages: list[ChatMessage], context: str | None) -> list[ChatM
         return messages
     if messages and messages[0].role in (MessageRole.SYSTEM, MessageRole.DEVELOPER):
         first = messages[0]
-        merged = first.model_copy(
-            update={"blocks": [*first.blocks, TextBlock(text=f"\n\n{context}")]}
-        )
+        if all(isinstance(block, TextBlock) for block in first.blocks):
+            blocks: list[Any] = [TextBlock(text=f"{first.content or ''}\n\n{context}")]
+        else:
+            blocks = [*first.blocks, TextBlock(text=context)]
+        merged = first.model_copy(update={"blocks": blocks})
         return [merged, *messages[1:]]
     return [ChatMessage(role=MessageRole.SYSTEM, content=context), *messages]
