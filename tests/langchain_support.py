@@ -30,6 +30,7 @@ class Recorded:
     path: str
     query: str
     body: Any
+    via: str
 
     @property
     def kind(self) -> str:
@@ -45,6 +46,10 @@ class Wire:
     aclient: AsyncZepClient
     requests: list[Recorded] = field(default_factory=list)
 
+    def clients_used(self) -> set[str]:
+        """Which clients (``"sync"``, ``"async"``) sent the requests recorded so far."""
+        return {request.via for request in self.requests}
+
     def take(self) -> list[str]:
         """The requests recorded since the last call, as ``"METHOD path"`` strings."""
         taken = [request.kind for request in self.requests]
@@ -57,14 +62,14 @@ def make_wire(db_path: Path) -> Wire:
     server = embedded_server(db_path)
     wire = Wire(client=None, aclient=None)  # type: ignore[arg-type]
 
-    def record(request: httpx.Request) -> None:
+    def record(request: httpx.Request, via: str = "sync") -> None:
         path = request.url.path.split("/api/v2/", 1)[1]
         body = json.loads(request.content) if request.content else None
         query = request.url.query.decode("ascii")
-        wire.requests.append(Recorded(request.method, path, query, body))
+        wire.requests.append(Recorded(request.method, path, query, body, via))
 
     async def arecord(request: httpx.Request) -> None:
-        record(request)
+        record(request, "async")
 
     wire.client = ZepClient(
         db_path=db_path,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,7 @@ async def test_runnable_with_message_history_one_read_one_write_per_turn(
             answer = "".join(chunk.content for chunk in chunks)
         assert answer == replies[turn]
         assert len(prompts[turn]) == 2 + 2 * turn  # system + history + question
+        assert wire.clients_used() == {api.mode}  # async turns never touch the sync client
         requests = wire.take()
         if turn == 0:
             assert requests == [
@@ -350,3 +353,12 @@ def test_constructor_does_no_io_and_validates(wire: Wire) -> None:
         ZepChatMessageHistory("s1", window=0)
     with pytest.raises(TypeError, match="async_client"):
         ZepChatMessageHistory("s1", client=wire.aclient)  # type: ignore[arg-type]
+
+
+def test_missing_langchain_core_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without langchain-core the import fails with the pip command for the extra."""
+    for name in [name for name in sys.modules if name.startswith("zep_integrations.langchain")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "langchain_core", None)  # type: ignore[arg-type]
+    with pytest.raises(ImportError, match=r"pip install 'zep-integrations\[langchain\]'"):
+        importlib.import_module("zep_integrations.langchain")

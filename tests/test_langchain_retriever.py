@@ -78,6 +78,7 @@ async def test_best_match_first_with_full_metadata(api: Api, wire: Wire) -> None
     assert top["created_at"]
     assert top["uuid"] == docs[0].id
     assert "pizza" not in " ".join(doc.page_content for doc in docs)
+    assert wire.clients_used() == {api.mode}
     request = wire.requests[0]
     assert (request.kind, request.query) == ("POST sessions/trip/search", "limit=3")
     assert request.body["search_scope"] == "messages"

@@ -88,7 +88,7 @@ def content_text(content: str | list[str | dict[str, Any]]) -> str:
 
     Example:
         >>> content_text(["Hi", {"type": "text", "text": "there"}, {"type": "image", "url": "u"}])
-        'Hi\\nthere\\n[image]'
+        'Hi\nthere\n[image]'
     """
     if isinstance(content, str):
         return content
@@ -336,7 +336,7 @@ def prepend_context(messages: Sequence[BaseMessage], context: str | None) -> lis
 
     Example:
         >>> prepend_context([SystemMessage("Be brief.")], "Jane lives in Paris.")[0].content
-        'Be brief.\\n\\nJane lives in Paris.'
+        'Be brief.\n\nJane lives in Paris.'
     """
     if not context or not context.strip():
         return list(messages)
