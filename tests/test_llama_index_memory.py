@@ -133,7 +133,7 @@ async def test_user_message_survives_llm_failure(method: str, zep: Counted) -> N
 
 
 async def test_get_returns_window_with_context_first(mode: str, zep: Counted) -> None:
-    """get() gives one leading system message with Zep's context, then the last `window` messages."""
+    """get() gives one leading system message with context, then the last `window` messages."""
     history = [
         ChatMessage(role="user" if i % 2 == 0 else "assistant", content=f"I live in Paris {i}")
         for i in range(10)
