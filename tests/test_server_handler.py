@@ -292,10 +292,9 @@ def test_end_sessions_classify_question_extract_summary(http: httpx.Client) -> N
 
 def test_summary_written_after_window_overflow(http: httpx.Client) -> None:
     """Once enough messages leave the window a summary appears in memory and summary list."""
-    http.post(
-        "sessions/sum/memory",
-        json=msgs(*[f"Topic number {i} is about gardening tools." for i in range(20)]),
-    )
+    for batch in range(3):
+        texts = [f"Topic {batch}-{i} is about gardening tools." for i in range(30)]
+        http.post("sessions/sum/memory", json=msgs(*texts))
     summaries = http.get("sessions/sum/summary").json()["summaries"]
     assert len(summaries) == 1 and "gardening" in summaries[0]["content"]
     assert http.get("sessions/sum/memory").json()["summary"]["uuid"] == summaries[0]["uuid"]

@@ -99,7 +99,7 @@ def test_zep_cloud_sdk_memory_and_users(port: int) -> None:
     )
     assert added.context is not None
     memory = client.memory.get(session, lastn=2)
-    assert [m.content for m in memory.messages or []][0].startswith("I live in Lisbon")
+    assert next(m.content for m in memory.messages or []).startswith("I live in Lisbon")
     assert memory.relevant_facts and memory.relevant_facts[0].content
     messages = client.memory.get_session_messages(session, limit=1, cursor=2)
     assert messages.messages and messages.messages[0].role == "bot"
@@ -137,7 +137,7 @@ def test_zep_cloud_sdk_memory_and_users(port: int) -> None:
 
 
 def test_zep_cloud_sdk_errors_are_fast(port: int) -> None:
-    """A 409 from an ended session fails fast thanks to Retry-After: 0, and 404 maps to NotFoundError."""
+    """An ended session's 409 fails fast (Retry-After: 0) and 404 maps to NotFoundError."""
     from zep_cloud import Message
     from zep_cloud.client import Zep
     from zep_cloud.core.api_error import ApiError
@@ -253,7 +253,8 @@ from zep_integrations import ZepClient
 db, tag = sys.argv[1], sys.argv[2]
 with ZepClient(db_path=db) as client:
     for batch in range(10):
-        client.add_memory("shared", [{"role_type": "user", "content": f"{tag}-{batch}-{i}"} for i in range(30)])
+        batch_msgs = [{"role_type": "user", "content": f"{tag}-{batch}-{i}"} for i in range(30)]
+        client.add_memory("shared", batch_msgs)
 """
 
 

@@ -32,7 +32,7 @@ RELEVANT_FACTS = 10
 CONTEXT_MESSAGES = 5
 QUERY_MESSAGES = 4
 """The latest messages whose text forms the relevance query (Zep uses "the latest ~4")."""
-SUMMARY_EVERY = 10
+SUMMARY_EVERY = 60
 """A new summary is written once this many messages have left the memory window unsummarised."""
 SUMMARY_SENTENCES = 8
 
