@@ -230,3 +230,36 @@ def test_any_message_round_trips(
     """Any role, mix of blocks and JSON additional_kwargs round-trips exactly."""
     message = ChatMessage(role=role, blocks=blocks, additional_kwargs=extra)
     assert roundtrip(message, max_content_chars=limit) == message
+
+
+def test_docstring_examples_run() -> None:
+    """Every Example: in the LlamaIndex adapter docstrings runs as written."""
+    import doctest
+
+    from zep_integrations.llama_index import _chat_store, _convert, _memory, _retriever
+
+    for module in (_convert, _chat_store, _memory, _retriever):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        assert result.attempted > 0, module.__name__
+
+
+def test_import_without_llama_index_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the extra, importing the adapters names the pip extra to install."""
+    import importlib
+    import sys
+
+    for name in [n for n in sys.modules if n.startswith("zep_integrations.llama_index")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "llama_index.core", None)
+    with pytest.raises(ImportError, match=r"zep-integrations\[llama-index\]"):
+        importlib.import_module("zep_integrations.llama_index")
+
+
+def test_adapters_serialize_without_chat_messages() -> None:
+    """to_dict() of the pydantic adapters holds settings only (no broken ChatMessage path)."""
+    from zep_integrations.llama_index import ZepChatStore, ZepMemory
+
+    assert ZepChatStore(user_id="jane").to_dict()["user_id"] == "jane"
+    data = ZepMemory.from_defaults(session_id="s1", window=4).to_dict()
+    assert (data["session_id"], data["window"], data["class_name"]) == ("s1", 4, "ZepMemory")

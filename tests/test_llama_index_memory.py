@@ -11,7 +11,7 @@ from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.base.llms.types import ToolCallBlock
 from llama_index.core.chat_engine import SimpleChatEngine
-from llama_index.core.chat_engine.types import BaseChatEngine
+from llama_index.core.chat_engine.types import BaseChatEngine, ChatMode
 from llama_index.core.llms import ChatMessage, MessageRole, MockLLM
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.memory import Memory
@@ -45,7 +45,7 @@ def engine_for(kind: str, memory: ZepMemory) -> BaseChatEngine:
     if kind == "simple":
         return SimpleChatEngine.from_defaults(llm=llm, memory=memory)
     index = VectorStoreIndex.from_documents([Document(text="Paris is the capital of France.")])
-    return index.as_chat_engine(chat_mode=kind, llm=llm, memory=memory)
+    return index.as_chat_engine(chat_mode=ChatMode(kind), llm=llm, memory=memory)
 
 
 async def turn(engine: BaseChatEngine, method: str, text: str) -> str:
@@ -126,7 +126,7 @@ class Boom(MockLLM):
 @pytest.mark.parametrize("method", ["chat", "achat"])
 async def test_user_message_survives_llm_failure(method: str, zep: Counted) -> None:
     """The user's message is in Zep before the LLM is called."""
-    engine = SimpleChatEngine.from_defaults(llm=Boom(), memory=memory_for(zep))
+    engine = SimpleChatEngine.from_defaults(llm=Boom(max_tokens=4), memory=memory_for(zep))
     with pytest.raises(RuntimeError, match="LLM down"):
         await turn(engine, method, "please remember this")
     assert [msg.content for msg in memory_for(zep).get_all()] == ["please remember this"]
@@ -265,7 +265,7 @@ async def test_memory_block_adds_context_and_stores_flushed(zep: Counted) -> Non
 
 async def test_langchain_written_session_reads_back(zep: Counted) -> None:
     """Messages written with LangChain-style metadata read back with the right roles."""
-    lc = [
+    lc: list[tuple[str, dict[str, Any]]] = [
         ("user", {"type": "human", "data": {"content": "What is 1 + 1?"}}),
         (
             "assistant",
