@@ -385,3 +385,46 @@ def test_context_becomes_one_leading_system_message() -> None:
     assert [type(msg) for msg in middle] == [SystemMessage, HumanMessage, SystemMessage]
     assert prepend_context([human], None) == [human]
     assert prepend_context([human], "  ") == [human]
+
+
+def test_messages_from_the_llama_index_adapter_read_naturally() -> None:
+    """Messages written by the LlamaIndex adapter become the matching LangChain class."""
+    from llama_index.core.llms import ChatMessage as LlamaMessage
+
+    from zep_integrations.llama_index._convert import message_to_zep as llama_to_zep
+
+    call = {"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1}'}}
+    written = [
+        LlamaMessage(role="system", content="Be brief."),
+        LlamaMessage(role="user", content="Add one"),
+        LlamaMessage(role="assistant", content="", additional_kwargs={"tool_calls": [call]}),
+        LlamaMessage(role="tool", content="1", additional_kwargs={"tool_call_id": "c1"}),
+        LlamaMessage(role="chatbot", content="Done."),
+    ]
+    back = [message_from_zep(json.loads(json.dumps(llama_to_zep(msg)))) for msg in written]
+    assert [type(msg) for msg in back] == [
+        SystemMessage,
+        HumanMessage,
+        AIMessage,
+        ToolMessage,
+        AIMessage,
+    ]
+    assert [msg.content for msg in back] == ["Be brief.", "Add one", "", "1", "Done."]
+    assert back[2].tool_calls == [
+        {"name": "add", "args": {"a": 1}, "id": "c1", "type": "tool_call"}
+    ]
+    assert back[3].tool_call_id == "c1"  # type: ignore[attr-defined]
+    assert all(msg.name is None for msg in back)
+
+
+def test_messages_deleted_by_the_llama_index_store_are_skipped() -> None:
+    """A tombstoned message is left out of a read and its flag is not user metadata."""
+    from zep_integrations.langchain import messages_from_zep
+
+    stored = [
+        {"role_type": "user", "content": "keep", "metadata": {"topic": "x"}},
+        {"role_type": "user", "content": "gone", "metadata": {"llama_index_deleted": True}},
+    ]
+    back = messages_from_zep(stored)
+    assert [msg.content for msg in back] == ["keep"]
+    assert back[0].response_metadata["zep"]["metadata"] == {"topic": "x"}

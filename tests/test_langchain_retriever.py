@@ -12,6 +12,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from tests.langchain_support import Api, Wire, make_wire
 from zep_integrations.langchain import ZepChatMessageHistory, ZepRetriever
+from zep_integrations.server.memory import DEFAULT_LASTN, SUMMARY_EVERY
 
 TRIP = [
     HumanMessage("I love hiking in the Alps every summer"),
@@ -136,7 +137,9 @@ async def test_fact_and_summary_scopes(api: Api, wire: Wire) -> None:
     assert [doc.page_content for doc in facts] == ["Jane owns a red kayak"]
     assert facts[0].metadata["session_id"] == "trip"
     assert "rating" in facts[0].metadata
-    many = [HumanMessage(f"Day {i}: I kayaked on lake number {i}") for i in range(24)]
+    # Enough messages for the embedded server to write a summary.
+    count = SUMMARY_EVERY + DEFAULT_LASTN + 1
+    many = [HumanMessage(f"Day {i}: I kayaked on lake number {i}") for i in range(count)]
     ZepChatMessageHistory("lakes", client=wire.client).add_messages(many)
     summaries = await api.retrieve(
         retriever(wire, session_id="lakes", search_scope="summary"), "kayaked lake"

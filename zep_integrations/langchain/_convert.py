@@ -42,6 +42,7 @@ __all__ = [
     "PAYLOAD_VERSION",
     "content_text",
     "drop_orphan_tool_messages",
+    "is_deleted",
     "message_from_zep",
     "message_to_zep",
     "messages_from_zep",
@@ -58,6 +59,9 @@ LLAMA_INDEX_KEY = "llama_index"
 DEFAULT_MAX_CONTENT_CHARS = 2500
 """Zep CE and free plans reject longer ``content`` (section 1, "Size limits")."""
 
+LLAMA_INDEX_DELETED_KEY = "llama_index_deleted"
+"""Tombstone the LlamaIndex chat store sets on a deleted message (Zep cannot delete one)."""
+_ADAPTER_KEYS = (PAYLOAD_KEY, LLAMA_INDEX_KEY, LLAMA_INDEX_DELETED_KEY)
 _CLASSES: dict[str, type[BaseMessage]] = {
     "human": HumanMessage,
     "ai": AIMessage,
@@ -75,9 +79,10 @@ _ROLE_TYPES = {
     "chat": "norole",
 }
 # Zep role names that say "which kind of speaker" rather than "who": they do not become a name.
+# chatbot, developer and model are LlamaIndex roles the LlamaIndex adapter writes as ``role``.
 _GENERIC_ROLES = frozenset(
-    ["", "human", "user", "ai", "assistant", "system", "tool", "function", "norole"]
-)
+    ("", "human", "user", "ai", "assistant", "system", "tool", "function", "norole", "chatbot")
+) | {"developer", "model"}
 
 
 def content_text(content: str | list[str | dict[str, Any]]) -> str:
@@ -228,13 +233,14 @@ def _llama_content(llama: Mapping[str, Any]) -> str | None:
     if isinstance(content, str):
         return content
     blocks = llama.get("blocks")
-    if isinstance(blocks, list):
+    if isinstance(blocks, list) and blocks:
         texts = [
             block["text"]
             for block in blocks
             if isinstance(block, Mapping) and isinstance(block.get("text"), str)
         ]
-        if texts:
+        if len(texts) == len(blocks):
+            # Text-only blocks, even empty ones (an assistant turn that only calls tools).
             return "\n".join(texts)
     return None
 
@@ -268,10 +274,12 @@ def message_from_zep(message: m.Message | Mapping[str, Any]) -> BaseMessage:
 
     llama = metadata.get(LLAMA_INDEX_KEY)
     llama = llama if isinstance(llama, Mapping) else {}
-    content = _llama_content(llama) or zep.content
+    content = _llama_content(llama)
+    if content is None:
+        content = zep.content
     extra = llama.get("additional_kwargs")
     additional_kwargs = dict(extra) if isinstance(extra, Mapping) else {}
-    user_metadata = {k: v for k, v in metadata.items() if k not in (PAYLOAD_KEY, LLAMA_INDEX_KEY)}
+    user_metadata = {k: v for k, v in metadata.items() if k not in _ADAPTER_KEYS}
     zep_info = {
         "uuid": zep.uuid,
         "created_at": zep.created_at,
@@ -312,9 +320,19 @@ def message_from_zep(message: m.Message | Mapping[str, Any]) -> BaseMessage:
     return ChatMessage(role=role or "norole", **common)
 
 
+def is_deleted(message: m.Message) -> bool:
+    """Whether the LlamaIndex chat store marked ``message`` deleted (it is then not read back)."""
+    return bool((message.metadata or {}).get(LLAMA_INDEX_DELETED_KEY))
+
+
 def messages_from_zep(messages: Iterable[m.Message | Mapping[str, Any]]) -> list[BaseMessage]:
-    """Convert several Zep messages with :func:`message_from_zep`."""
-    return [message_from_zep(msg) for msg in messages]
+    """Convert several Zep messages with :func:`message_from_zep`, skipping deleted ones."""
+    out: list[BaseMessage] = []
+    for message in messages:
+        zep = message if isinstance(message, m.Message) else m.Message.model_validate(message)
+        if not is_deleted(zep):
+            out.append(message_from_zep(zep))
+    return out
 
 
 def drop_orphan_tool_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:

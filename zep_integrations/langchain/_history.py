@@ -127,8 +127,10 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
             )
             stored = None if memory is None else (memory.messages or [])
         self._last_memory = memory
-        # A successful read proves the session exists: the next write can skip creating it.
-        self._session_known = stored is not None
+        # A read that found messages proves the session exists, so the next write can skip
+        # creating it. An empty answer proves nothing: Zep CE answers 200 with no messages for an
+        # unknown session (section 4.2 notes), and skipping creation would lose ``user_id``.
+        self._session_known = bool(stored)
         messages = messages_from_zep(stored or [])
         if self.window is not None:
             messages = drop_orphan_tool_messages(messages)
@@ -155,7 +157,7 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
 
     def _memory(self) -> Flow[m.Memory]:
         memory = yield from _sessions.read_memory(self.session_id, lastn=self.window)
-        self._session_known = memory is not None
+        self._session_known = bool(memory is not None and memory.messages)
         self._last_memory = memory
         return memory if memory is not None else m.Memory(messages=[])
 

@@ -18,9 +18,11 @@ from zep_integrations._api import Flow
 from zep_integrations.client import AsyncZepClient, ZepClient
 from zep_integrations.langchain._clients import LazyClients
 from zep_integrations.langchain._convert import (
+    LLAMA_INDEX_DELETED_KEY,
     LLAMA_INDEX_KEY,
     PAYLOAD_KEY,
     content_text,
+    is_deleted,
     message_from_zep,
 )
 
@@ -35,7 +37,7 @@ def _message_document(hit: m.SessionSearchResult, message: m.Message) -> Documen
     own = {
         key: value
         for key, value in (message.metadata or {}).items()
-        if key not in (PAYLOAD_KEY, LLAMA_INDEX_KEY)
+        if key not in (PAYLOAD_KEY, LLAMA_INDEX_KEY, LLAMA_INDEX_DELETED_KEY)
     }
     metadata: dict[str, Any] = {
         "uuid": message.uuid,
@@ -50,6 +52,8 @@ def _message_document(hit: m.SessionSearchResult, message: m.Message) -> Documen
 
 def _document(hit: m.SessionSearchResult) -> Document | None:
     if hit.message is not None:
+        if is_deleted(hit.message):
+            return None
         doc = _message_document(hit, hit.message)
     elif hit.summary is not None:
         summary = hit.summary
