@@ -40,6 +40,11 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
     of the session (and of ``user_id`` when it is missing) unless a read already found the
     session. One ``RunnableWithMessageHistory`` turn is therefore one read and one write.
 
+    Messages written by other clients (the official SDKs, the LlamaIndex adapter) read back as
+    the class their ``role_type`` names, with their own metadata, Zep UUID and timestamp in
+    ``response_metadata["zep"]`` (see :func:`message_from_zep`); messages the LlamaIndex chat
+    store deleted are skipped.
+
     Reading a session that does not exist returns ``[]``; :meth:`clear` is idempotent; writing
     to an ended session raises :class:`~zep_integrations.ConflictError`.
 
