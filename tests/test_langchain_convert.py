@@ -153,7 +153,9 @@ messages: st.SearchStrategy[BaseMessage] = st.one_of(
 # -- round trips --------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(messages)
 def test_every_message_round_trips_exactly(message: BaseMessage) -> None:
     """Any generated message comes back equal, as its base class, through JSON."""
@@ -165,7 +167,7 @@ def test_every_message_round_trips_exactly(message: BaseMessage) -> None:
     assert zep["content"] == readable_text(expected)[:2500] or len(zep["content"]) == 2500
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(st.text(min_size=2501, max_size=4000), st.integers(min_value=1, max_value=3000))
 def test_long_content_is_shortened_for_zep_but_restored(text: str, limit: int) -> None:
     """Zep gets at most ``max_content_chars`` characters; the original comes back whole."""
