@@ -226,6 +226,8 @@ class Scripted:
         )
 
 
+# FunctionAgent.__init__ runs inspect.getmembers over pydantic objects (upstream deprecation noise).
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")
 async def test_agent_tool_exchange_survives_round_trip(zep: Counted) -> None:
     """A FunctionAgent's tool call and result are stored and replayed validly next turn."""
     script = Scripted()
@@ -297,3 +299,19 @@ async def test_langchain_written_session_reads_back(zep: Counted) -> None:
     assert [msg.role for msg in messages] == ["user", "assistant", "tool", "assistant"]
     assert messages[1].additional_kwargs["tool_calls"][0]["id"] == "t1"
     assert messages[2].additional_kwargs["tool_call_id"] == "t1"
+
+
+async def test_ended_session_errors_are_not_swallowed(mode: str, zep: Counted) -> None:
+    """Writing to an ended session raises ConflictError and keeps the unsent user message."""
+    from zep_integrations.errors import ConflictError
+
+    memory = memory_for(zep)
+    memory.put_messages([ChatMessage(role="user", content="hi")])
+    zep.client.end_session("s1")
+    memory.put(ChatMessage(role="user", content="still there?"))
+    with pytest.raises(ConflictError, match="has ended"):
+        if mode == "sync":
+            memory.get()
+        else:
+            await memory.aget()
+    assert [msg.content for msg in memory._pending] == ["still there?"]
