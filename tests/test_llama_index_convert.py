@@ -217,7 +217,7 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(
     role=st.sampled_from(list(MessageRole)),
     blocks=_blocks,
