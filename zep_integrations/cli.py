@@ -35,6 +35,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="require 'Authorization: Api-Key KEY' (default $ZEP_SERVER_API_KEY)",
     )
     serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    serve.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="fixed clock and sequential UUIDs, for recording repeatable cassettes",
+    )
     serve.set_defaults(run=_run_serve)
 
 
@@ -46,7 +51,14 @@ def _run_serve(args: argparse.Namespace) -> int:
     # Deliberately not ZEP_API_KEY: that one is the *client's* key for Zep Cloud.
     api_key = args.api_key if args.api_key is not None else os.environ.get("ZEP_SERVER_API_KEY")
     try:
-        serve(args.host, args.port, db, api_key or None, args.log_level)
+        serve(
+            args.host,
+            args.port,
+            db,
+            api_key or None,
+            args.log_level,
+            deterministic=args.deterministic,
+        )
     except RuntimeError as exc:
         print(f"zep-integrations serve: {exc}", file=sys.stderr)
         return 1

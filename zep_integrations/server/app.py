@@ -75,12 +75,13 @@ class ZepServer:
         self._api_key = api_key or None
         self.max_body_bytes = max_body_bytes
         self.storage = Storage(self.db_path)
+        new_uuid = uuid_factory or (lambda: str(uuid.uuid4()))
         self._env = Env(
             store=self.storage,
             intelligence=intelligence or LocalIntelligence(),
             clock=clock or _utcnow,
-            new_uuid=uuid_factory or (lambda: str(uuid.uuid4())),
-            project_uuid=self.storage.meta("project_uuid", str(uuid.uuid4())),
+            new_uuid=new_uuid,
+            project_uuid=self.storage.meta("project_uuid", new_uuid()),
             max_message_chars=max_message_chars,
         )
 

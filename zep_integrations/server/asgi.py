@@ -78,8 +78,12 @@ def serve(
     db_path: str | Path | None = None,
     api_key: str | None = None,
     log_level: str = "info",
+    *,
+    deterministic: bool = False,
 ) -> None:
     """Serve the Zep API on ``http://host:port/api/v2`` until SIGINT/SIGTERM.
+
+    ``deterministic=True`` uses a fixed clock and sequential UUIDs (for recording cassettes).
 
     Raises:
         RuntimeError: uvicorn is not installed.
@@ -95,7 +99,14 @@ def serve(
 
     path = Path(db_path) if db_path is not None else _config.default_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    server = ZepServer(path, api_key=api_key)
+    if deterministic:
+        from zep_integrations.server.deterministic import fixed_clock, sequential_uuids
+
+        server = ZepServer(
+            path, api_key=api_key, clock=fixed_clock(), uuid_factory=sequential_uuids()
+        )
+    else:
+        server = ZepServer(path, api_key=api_key)
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(message)s")
     # Never log the key itself.
     logger.info(
