@@ -54,13 +54,28 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _pin_local_port(request: Any) -> Any:
+    # A local recording runs on a random free port; pin it so re-recording changes no byte.
+    url = httpx.URL(request.uri)
+    if url.host == "127.0.0.1":
+        request.uri = str(url.copy_with(port=8000))
+    return request
+
+
 def recorder() -> vcr.VCR:
     """The vcrpy configuration: match on method, path, query and body, so any host replays."""
     return vcr.VCR(
+        before_record_request=_pin_local_port,
         cassette_library_dir=str(CASSETTES),
         record_mode=record_mode(),
         match_on=("method", "path", "query", "body"),
-        filter_headers=[("authorization", REDACTED), ("user-agent", "zep-integrations")],
+        filter_headers=[
+            ("authorization", REDACTED),
+            ("user-agent", "zep-integrations"),
+            "host",
+            "accept-encoding",
+            "connection",
+        ],
         before_record_response=_scrub_response,
         decode_compressed_response=True,
         serializer="yaml",
