@@ -10,6 +10,11 @@ Modes (environment, read by the fixtures):
   started on loopback (the default), or against Zep Cloud / a self-hosted Zep when
   ``ZEP_CASSETTE_URL`` and ``ZEP_CASSETTE_API_KEY`` are set.
 
+A scenario is either a plain function, called with a ``ZepClient`` (sync) or a :class:`Blocking`
+``AsyncZepClient`` (async) so one body serves both transports, or an ``async def`` (adapter
+scenarios), awaited on one event loop with the real ``ZepClient`` (sync) or the real
+``AsyncZepClient`` (async), so the adapters' async paths run really async.
+
 The authorization header is replaced by a placeholder, and volatile response headers (date,
 server) are dropped, so re-recording against the local server changes no byte.
 """
@@ -17,13 +22,14 @@ server) are dropped, so re-recording against the local server changes no byte.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-import contextlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -158,6 +164,32 @@ def make_client(mode: str, *, base_url: str, api_key: str, **kwargs: Any) -> Any
     return Blocking(AsyncZepClient(api_key, base_url, max_retries=0, **kwargs))
 
 
+def drive(
+    scenario: Callable[[Any], Any], mode: str, *, base_url: str, api_key: str, **kwargs: Any
+) -> None:
+    """Run ``scenario`` once with a fresh client for ``mode``, then close the client."""
+    if not inspect.iscoroutinefunction(scenario):
+        client = make_client(mode, base_url=base_url, api_key=api_key, **kwargs)
+        try:
+            scenario(client)
+        finally:
+            client.close()
+        return
+
+    async def main() -> None:
+        if mode == "sync":
+            with ZepClient(api_key, base_url, max_retries=0, **kwargs) as client:
+                await scenario(client)
+            return
+        aclient = AsyncZepClient(api_key, base_url, max_retries=0, **kwargs)
+        try:
+            await scenario(aclient)
+        finally:
+            await aclient.aclose()
+
+    asyncio.run(main())
+
+
 def load_interactions(path: Path) -> list[dict[str, Any]]:
     """The request/response pairs of a cassette file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -190,7 +222,7 @@ def recorded_locally(path: Path) -> bool:
     )
 
 
-def run_replay(cassette: str, scenario: Callable[[Any], None], mode: str, tmp_path: Path) -> None:
+def run_replay(cassette: str, scenario: Callable[[Any], Any], mode: str, tmp_path: Path) -> None:
     """Run ``scenario`` under ``cassette``: replay it, or record it when asked."""
     with contextlib.ExitStack() as stack:
         if record_mode() == "none":
@@ -199,15 +231,13 @@ def run_replay(cassette: str, scenario: Callable[[Any], None], mode: str, tmp_pa
             url, key = os.environ["ZEP_CASSETTE_URL"], os.environ["ZEP_CASSETTE_API_KEY"]
         else:
             url, key = stack.enter_context(deterministic_serve(tmp_path / "record.db")), "test-key"
-        client = make_client(mode, base_url=url, api_key=key)
-        stack.callback(client.close)
         with recorder().use_cassette(cassette) as cass:
-            scenario(client)
+            drive(scenario, mode, base_url=url, api_key=key)
         if record_mode() == "none":
             assert cass.all_played, f"{cassette}: some recorded requests were never made"
 
 
-def run_live(cassette: str, scenario: Callable[[Any], None], mode: str, tmp_path: Path) -> None:
+def run_live(cassette: str, scenario: Callable[[Any], Any], mode: str, tmp_path: Path) -> None:
     """Run ``scenario`` against a deterministic in-process server and compare with the cassette."""
     from zep_integrations.server import ZepServer
     from zep_integrations.server.deterministic import fixed_clock, sequential_uuids
@@ -247,11 +277,7 @@ def run_live(cassette: str, scenario: Callable[[Any], None], mode: str, tmp_path
         http = httpx.AsyncClient(
             transport=server.async_transport(), event_hooks={"response": [ahook]}
         )
-    client = make_client(mode, base_url=REPLAY_URL, api_key="test-key", http_client=http)
-    try:
-        scenario(client)
-    finally:
-        client.close()
+    drive(scenario, mode, base_url=REPLAY_URL, api_key="test-key", http_client=http)
     path = CASSETTES / cassette
     assert path.exists(), f"{cassette} is missing: record it (see README, 'Cassettes')"
     if recorded_locally(path):
