@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# No example database: a test run must not write into the working tree.
+settings.register_profile("zep-integrations", database=None)
+settings.load_profile("zep-integrations")
 
 
 @pytest.fixture(autouse=True)

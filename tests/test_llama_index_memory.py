@@ -82,8 +82,19 @@ async def test_chat_engines_store_every_turn(kind: str, method: str, zep: Counte
 
 @pytest.mark.parametrize("method", ["chat", "stream_chat", "achat", "astream_chat"])
 async def test_simple_chat_engine_request_budget(method: str, zep: Counted) -> None:
-    """Three requests on the first turn (read, write user, write reply), then two per turn."""
+    """By default every turn is write user, read window, write reply: three requests."""
     engine = engine_for("simple", memory_for(zep))
+    counts = []
+    for i in range(3):
+        await turn(engine, method, f"turn {i}")
+        counts.append(zep.take())
+    assert counts == [[POST, GET, POST]] * 3
+
+
+@pytest.mark.parametrize("method", ["chat", "stream_chat", "achat", "astream_chat"])
+async def test_cached_window_request_budget(method: str, zep: Counted) -> None:
+    """With cache_window, three requests on the first turn, then two per turn."""
+    engine = engine_for("simple", memory_for(zep, cache_window=True))
     counts = []
     for i in range(4):
         await turn(engine, method, f"turn {i}")
@@ -91,25 +102,29 @@ async def test_simple_chat_engine_request_budget(method: str, zep: Counted) -> N
     assert counts == [[GET, POST, POST], [POST, POST], [POST, POST], [POST, POST]]
 
 
+async def test_default_memory_sees_other_writers(zep: Counted) -> None:
+    """Without the cache, get() returns what another writer stored in between."""
+    memory = memory_for(zep)
+    engine = engine_for("simple", memory)
+    await turn(engine, "chat", "first")
+    memory_for(zep).put(ChatMessage(role="user", content="from another process"))
+    assert "from another process" in [msg.content for msg in memory.get()]
+
+
 async def test_fresh_memory_per_turn_costs_three(zep: Counted) -> None:
-    """A stateless app building ZepMemory per request pays read + two writes per turn."""
+    """A stateless app building ZepMemory per request pays the same three requests per turn."""
     for i in range(3):
         await turn(engine_for("simple", memory_for(zep)), "achat", f"turn {i}")
-        assert zep.take() == [GET, POST, POST]
-    memory = memory_for(zep, cache_window=False)
-    engine = engine_for("simple", memory)
-    await turn(engine, "chat", "x")
-    await turn(engine, "chat", "y")
-    assert zep.take() == [GET, POST, POST] * 2
+        assert zep.take() == [POST, GET, POST]
 
 
 async def test_new_session_of_a_user_is_created_once(zep: Counted) -> None:
-    """With user_id, the first turn also creates the user and session; later turns cost two."""
+    """With user_id, the first turn also creates the user and session; later turns cost three."""
     engine = engine_for("simple", memory_for(zep, user_id="jane"))
     await turn(engine, "chat", "hi")
-    assert zep.take() == [GET, "POST sessions", "POST users", "POST sessions", POST, POST]
+    assert zep.take() == ["POST sessions", "POST users", "POST sessions", POST, GET, POST]
     await turn(engine, "chat", "again")
-    assert zep.take() == [POST, POST]
+    assert zep.take() == [POST, GET, POST]
     assert zep.client.get_session("s1").user_id == "jane"
 
 
@@ -302,10 +317,25 @@ async def test_langchain_written_session_reads_back(zep: Counted) -> None:
 
 
 async def test_ended_session_errors_are_not_swallowed(mode: str, zep: Counted) -> None:
-    """Writing to an ended session raises ConflictError and keeps the unsent user message."""
+    """Writing to an ended session raises ConflictError at once, from put()."""
     from zep_integrations.errors import ConflictError
 
     memory = memory_for(zep)
+    memory.put_messages([ChatMessage(role="user", content="hi")])
+    zep.client.end_session("s1")
+    with pytest.raises(ConflictError, match="has ended"):
+        if mode == "sync":
+            memory.put(ChatMessage(role="user", content="still there?"))
+        else:
+            await memory.aput(ChatMessage(role="user", content="still there?"))
+    assert [msg.content for msg in memory.get_all()] == ["hi"]
+
+
+async def test_cached_memory_keeps_unsent_message_on_conflict(mode: str, zep: Counted) -> None:
+    """With cache_window, the deferred user message stays pending when its write fails."""
+    from zep_integrations.errors import ConflictError
+
+    memory = memory_for(zep, cache_window=True)
     memory.put_messages([ChatMessage(role="user", content="hi")])
     zep.client.end_session("s1")
     memory.put(ChatMessage(role="user", content="still there?"))

@@ -300,7 +300,9 @@ def search_sessions(
         text=text,
         user_id=user_id,
         session_ids=list(session_ids) if session_ids else None,
-        record_filter=dict(record_filter) if record_filter is not None else None,
+        record_filter=_check_json(dict(record_filter), "record_filter")
+        if record_filter is not None
+        else None,
         **_search_options(search_scope, search_type, mmr_lambda, min_score, min_fact_rating),
     )
     return Call(
@@ -474,7 +476,7 @@ def search_memory(
     _check_limit(limit)
     body = _body(
         text=text,
-        metadata=dict(metadata) if metadata is not None else None,
+        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
         **_search_options(search_scope, search_type, mmr_lambda, min_score, min_fact_rating),
     )
     return Call(
@@ -795,7 +797,7 @@ def search_documents(
         raise ValueError("search_documents needs text, metadata or embedding")
     body = _body(
         text=text,
-        metadata=dict(metadata) if metadata is not None else None,
+        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
         embedding=list(embedding) if embedding is not None else None,
         **_search_options(None, search_type, mmr_lambda, min_score, None),
     )

@@ -38,15 +38,18 @@ class ZepMemory(BaseMemory):
     message the context is merged into it, never inserted mid-conversation. Works as the
     ``memory`` of LlamaIndex chat engines and agents (tool calls survive the round trip).
 
-    Requests: a chat engine turn costs **2** requests once this object has read the session
-    (``put(user)`` is kept until ``get()``, which writes it before returning, so the user's
-    message is stored before the LLM is called and survives an LLM failure; ``put(assistant)``
-    is one write). The first ``get()`` of an object also reads the window (3 requests), and a
-    brand-new session owned by a ``user_id`` is created once (one more). Later reads serve the
-    window from what this object read and wrote, so it assumes it is the only writer of its
-    session while it lives (as ``ChatMemoryBuffer`` does); pass ``cache_window=False`` to read
-    Zep on every ``get()`` (one more request per turn). A user message ``put()`` without a
-    following read stays pending until the next read, write or :meth:`flush`.
+    Requests: a chat engine turn costs **3** requests by default (write the user's message,
+    read the window and context, write the reply), so every ``get()`` sees what other writers
+    (other processes, the LangChain adapter) stored, and the user's message is in Zep before the
+    LLM is called. A brand-new session owned by a ``user_id`` is created once (one or three more
+    requests, depending on whether the user exists).
+
+    ``cache_window=True`` brings a turn to **2** requests for an object that is the only writer
+    of its session while it lives (as an in-process ``ChatMemoryBuffer`` is): ``put(user)`` is
+    kept until ``get()``, which writes it before returning (so an LLM failure still loses
+    nothing), and later reads serve the window from what this object read and wrote. In that
+    mode a user message ``put()`` without a following read stays pending until the next read,
+    write or :meth:`flush`.
 
     Args:
         session_id: The Zep session (created on first write).
@@ -54,7 +57,8 @@ class ZepMemory(BaseMemory):
         window: How many recent messages :meth:`get` returns.
         context_as_system_message: Add Zep's context as a leading system message.
         context_template: Format of that message; ``{context}`` is replaced.
-        cache_window: Serve the window locally after the first read (see above).
+        cache_window: Serve the window locally after the first read (see above); off by
+            default because it is only right for a single writer.
         max_content_chars: Longer text is cut in Zep's ``content`` (kept whole in metadata).
 
     Example:
@@ -75,7 +79,7 @@ class ZepMemory(BaseMemory):
     window: int = Field(default=DEFAULT_WINDOW, gt=0)
     context_as_system_message: bool = True
     context_template: str = DEFAULT_CONTEXT_TEMPLATE
-    cache_window: bool = True
+    cache_window: bool = False
     max_content_chars: int = Field(default=MAX_CONTENT_CHARS, gt=1)
 
     _clients: Clients = PrivateAttr()
@@ -202,7 +206,9 @@ class ZepMemory(BaseMemory):
 
     def _put_now(self, message: ChatMessage) -> bool:
         """Keep a user message for the next read; ``False`` when it must be written now."""
-        if message.role is MessageRole.USER:
+        # Only the single-writer cache saves a request by deferring; otherwise write at once,
+        # so a put() is never left pending.
+        if self.cache_window and message.role is MessageRole.USER:
             with self._lock:
                 self._pending.append(message.model_copy(deep=True))
             return True
