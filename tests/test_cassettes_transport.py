@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.cassette_support import run_replay, run_live
+from tests.cassette_support import run_live, run_replay
 from zep_integrations import ConflictError, NotFoundError
 from zep_integrations.models import ClassifySessionRequest
 

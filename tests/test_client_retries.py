@@ -301,3 +301,20 @@ def test_import_loads_no_framework_and_reads_no_environment() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_explicit_db_path_beats_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An explicit db_path selects the embedded server even when ZEP_API_URL/KEY are set."""
+    monkeypatch.setenv("ZEP_API_URL", "http://env:1")
+    monkeypatch.setenv("ZEP_API_KEY", "env-key")
+    settings = _config.resolve(db_path=tmp_path / "x.db")
+    assert settings.db_path == tmp_path / "x.db"
+    assert settings.api_key is None
+
+
+def test_empty_key_means_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty api_key argument is "no key", not Zep Cloud, and does not fall back to the env."""
+    monkeypatch.setenv("ZEP_API_KEY", "env-key")
+    assert _config.resolve(api_key="").db_path is not None

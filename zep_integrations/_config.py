@@ -85,24 +85,27 @@ def resolve(
     base_url: str | None = None,
     db_path: str | os.PathLike[str] | None = None,
 ) -> Settings:
-    """Resolve settings: explicit argument, then ``ZEP_API_KEY``/``ZEP_API_URL``, then embedded.
+    """Resolve settings: explicit arguments, then ``ZEP_API_URL``/``ZEP_API_KEY``, then embedded.
 
-    With no URL anywhere, a key (argument or ``ZEP_API_KEY``) means Zep Cloud; no key at all means
-    the embedded server on ``db_path``, ``ZEP_INTEGRATIONS_DB`` or :func:`default_db_path`.
+    An explicit ``db_path`` selects the embedded server and an explicit ``base_url`` a remote
+    one, whatever the environment says. Otherwise ``ZEP_API_URL`` selects a remote server, a key
+    alone (argument or ``ZEP_API_KEY``) means Zep Cloud, and nothing at all means the embedded
+    server on ``ZEP_INTEGRATIONS_DB`` or :func:`default_db_path`. An empty key means "no key".
 
     Raises:
-        ValueError: ``db_path`` was given together with a remote URL.
+        ValueError: both ``db_path`` and ``base_url`` were given.
     """
-    key = api_key if api_key is not None else os.environ.get(ENV_API_KEY) or None
-    url = base_url if base_url is not None else os.environ.get(ENV_API_URL) or None
-    if url is not None:
-        if db_path is not None:
-            raise ValueError(
-                "db_path selects the embedded server; it cannot be combined with a base_url "
-                f"or {ENV_API_URL}. Pass one or the other."
-            )
-        return Settings(root=normalize_root(url), api_key=key, db_path=None)
-    if key is not None and db_path is None:
-        return Settings(root=ZEP_CLOUD_URL, api_key=key, db_path=None)
+    if base_url is not None and db_path is not None:
+        raise ValueError(
+            "db_path selects the embedded server and base_url a remote one; they cannot be "
+            "combined. Pass one or the other."
+        )
+    key = (api_key if api_key is not None else os.environ.get(ENV_API_KEY)) or None
+    if db_path is None:
+        url = base_url if base_url is not None else os.environ.get(ENV_API_URL) or None
+        if url is not None:
+            return Settings(root=normalize_root(url), api_key=key, db_path=None)
+        if key is not None:
+            return Settings(root=ZEP_CLOUD_URL, api_key=key, db_path=None)
     path = db_path if db_path is not None else os.environ.get(ENV_DB_PATH) or default_db_path()
     return Settings(root=EMBEDDED_URL, api_key=None, db_path=Path(path).expanduser().resolve())

@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(commands)
+    _add_demo(commands)
     return parser
 
 
@@ -41,6 +42,31 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="fixed clock and sequential UUIDs, for recording repeatable cassettes",
     )
     serve.set_defaults(run=_run_serve)
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo", help="show LangChain and LlamaIndex sharing Zep memory, offline"
+    )
+    demo.add_argument(
+        "--db", default=None, help="SQLite file (default $ZEP_INTEGRATIONS_DB or the data dir)"
+    )
+    demo.add_argument("--reset", action="store_true", help="forget earlier demo runs first")
+    demo.set_defaults(run=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    try:
+        from zep_integrations.demo import run_demo
+
+        return run_demo(args.db, reset=args.reset)
+    except ImportError as exc:
+        print(
+            f"zep-integrations demo needs both frameworks ({exc.name} is missing): "
+            "pip install 'zep-integrations[langchain,llama-index]'",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _run_serve(args: argparse.Namespace) -> int:
