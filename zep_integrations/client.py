@@ -265,7 +265,13 @@ class ZepClient(_BaseClient):
             self._http = httpx.Client()
 
     def as_async(self) -> AsyncZepClient:
-        """An :class:`AsyncZepClient` with the same target, key, timeout and retries."""
+        """Return an :class:`AsyncZepClient` with the same target, key, timeout and retries.
+
+        A user-supplied ``http_client`` is not carried over: an :class:`httpx.Client` cannot
+        send async requests. Where its proxies or hooks matter, build an ``AsyncZepClient``
+        with your own :class:`httpx.AsyncClient` and pass it to the adapters as
+        ``async_client``. The caller closes the returned client (``await client.aclose()``).
+        """
         return AsyncZepClient._from_settings(
             self._settings, timeout=self._timeout, max_retries=self.max_retries
         )
