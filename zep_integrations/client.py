@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
@@ -208,6 +209,23 @@ class _BaseClient:
             ) from exc
 
 
+_SSL_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """The default httpx TLS context, built once per ``SSL_CERT_FILE``/``SSL_CERT_DIR`` setting.
+
+    Building one loads the CA bundle (about 40 ms), and adapters derive a client per framework
+    object (``RunnableWithMessageHistory`` builds a history, hence an async client, every turn).
+    The environment is still read at each construction.
+    """
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    context = _SSL_CONTEXTS.get(key)
+    if context is None:
+        context = _SSL_CONTEXTS[key] = httpx.create_ssl_context()
+    return context
+
+
 def _embedded_transport(settings: _config.Settings, *, asynchronous: bool) -> Any:
     # Imported lazily: `import zep_integrations` must stay fast and must not open a database.
     from zep_integrations.server import embedded_server
@@ -262,7 +280,7 @@ class ZepClient(_BaseClient):
         elif settings.db_path is not None:
             self._http = httpx.Client(transport=_embedded_transport(settings, asynchronous=False))
         else:
-            self._http = httpx.Client()
+            self._http = httpx.Client(verify=_ssl_context())
 
     def as_async(self) -> AsyncZepClient:
         """Return an :class:`AsyncZepClient` with the same target, key, timeout and retries.
@@ -771,7 +789,7 @@ class AsyncZepClient(_BaseClient):
                 transport=_embedded_transport(settings, asynchronous=True)
             )
         else:
-            self._http = httpx.AsyncClient()
+            self._http = httpx.AsyncClient(verify=_ssl_context())
 
     @classmethod
     def _from_settings(

@@ -57,7 +57,7 @@ ROLE_TYPES: tuple[str, ...] = ("norole", "system", "assistant", "user", "functio
 class ZepModel(BaseModel):
     """Base of every wire model: unknown fields are kept, ``None`` fields are not sent."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """Return the JSON body for this model: unset and ``None`` fields omitted."""
