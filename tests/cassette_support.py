@@ -231,6 +231,9 @@ def run_replay(cassette: str, scenario: Callable[[Any], Any], mode: str, tmp_pat
             url, key = os.environ["ZEP_CASSETTE_URL"], os.environ["ZEP_CASSETTE_API_KEY"]
         else:
             url, key = stack.enter_context(deterministic_serve(tmp_path / "record.db")), "test-key"
+        if record_mode() == "all":
+            # vcrpy's "all" keeps old interactions that no new request matches; start afresh.
+            (CASSETTES / cassette).unlink(missing_ok=True)
         with recorder().use_cassette(cassette) as cass:
             drive(scenario, mode, base_url=url, api_key=key)
         if record_mode() == "none":
