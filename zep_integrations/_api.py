@@ -188,6 +188,39 @@ def message_to_wire(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
         TypeError: the message or its metadata is not of a type Zep can store.
         ValueError: ``content`` or ``role_type`` is missing or ``role_type`` is unknown.
     """
+    data = _message_fields(message)
+    _check_json(data, "message")
+    return data
+
+
+def messages_to_wire(messages: Sequence[m.Message | Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`message_to_wire` for many messages, raising the error of the first bad one.
+
+    The JSON check is one ``json.dumps`` of the whole list instead of one per message; only
+    when it fails are the messages checked one by one, to name the offending one.
+    """
+    wire: list[dict[str, Any]] = []
+    try:
+        for message in messages:
+            wire.append(_message_fields(message))
+    except (TypeError, ValueError):
+        _check_json_each(wire)  # an earlier message's JSON error comes first
+        raise
+    _check_json_each(wire)
+    return wire
+
+
+def _check_json_each(wire: list[dict[str, Any]]) -> None:
+    try:
+        json.dumps(wire, allow_nan=False)
+    except (TypeError, ValueError):
+        for data in wire:
+            _check_json(data, "message")
+        raise
+
+
+def _message_fields(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON form of one message, its types checked but not yet its JSON-serializability."""
     if isinstance(message, m.Message):
         data = message.to_wire()
     elif isinstance(message, Mapping):
@@ -205,7 +238,6 @@ def message_to_wire(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(
             f"message role_type must be one of {', '.join(m.ROLE_TYPES)}; got {role_type!r}"
         )
-    _check_json(data, "message")
     return data
 
 
@@ -400,7 +432,7 @@ def add_memory(
         raise TypeError("messages must be a list of Message objects or dicts")
     if not messages:
         raise ValueError("add_memory needs at least one message")
-    wire = [message_to_wire(message) for message in messages]
+    wire = messages_to_wire(messages)
     if ignore_roles is not None:
         bad = [role for role in ignore_roles if role not in m.ROLE_TYPES]
         if bad:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +31,15 @@ ROUTES: tuple[Route, ...] = (
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _uuid4() -> str:
+    """``str(uuid.uuid4())`` without building a ``UUID`` object (a third of the cost)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class ZepServer:
@@ -75,7 +84,7 @@ class ZepServer:
         self._api_key = api_key or None
         self.max_body_bytes = max_body_bytes
         self.storage = Storage(self.db_path)
-        new_uuid = uuid_factory or (lambda: str(uuid.uuid4()))
+        new_uuid = uuid_factory or _uuid4
         self._env = Env(
             store=self.storage,
             intelligence=intelligence or LocalIntelligence(),

@@ -89,7 +89,7 @@ def _speaker(turn: Turn) -> str:
 
 
 def _salience(text: str) -> int:
-    return len({t for t in search.tokens(text) if t not in search.STOPWORDS})
+    return len(search.token_set(text) - search.STOPWORDS)
 
 
 class LocalIntelligence:

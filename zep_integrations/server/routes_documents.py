@@ -17,7 +17,7 @@ from zep_integrations.server.handler import (
     field_strs,
 )
 from zep_integrations.server.records import collection_json, deep_merge, document_json
-from zep_integrations.server.storage import dumps, loads
+from zep_integrations.server.storage import dumps, insert_many, loads
 
 
 def _find(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
@@ -136,9 +136,19 @@ def add_documents(ctx: Ctx) -> tuple[int, Any]:
     uuids = [ctx.env.new_uuid() for _ in docs]
     with ctx.env.store.write() as conn:
         row = _find(conn, ctx.args["name"])
-        conn.executemany(
-            "INSERT INTO documents(uuid, collection_id, document_id, content, metadata, embedding,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_many(
+            conn,
+            "documents",
+            (
+                "uuid",
+                "collection_id",
+                "document_id",
+                "content",
+                "metadata",
+                "embedding",
+                "created_at",
+                "updated_at",
+            ),
             [
                 (
                     uid,

@@ -37,9 +37,20 @@ from zep_integrations.server.records import (
     token_count,
 )
 from zep_integrations.server.routes_sessions import find_session
-from zep_integrations.server.storage import dumps, loads
+from zep_integrations.server.storage import dumps, insert_many, loads
 
 MAX_MESSAGES_PER_WRITE = 30
+_MESSAGE_COLUMNS = (
+    "uuid",
+    "session_id",
+    "role",
+    "role_type",
+    "content",
+    "metadata",
+    "token_count",
+    "created_at",
+    "updated_at",
+)
 
 
 def get_memory(ctx: Ctx) -> tuple[int, Any]:
@@ -153,9 +164,10 @@ def add_memory(ctx: Ctx) -> tuple[int, Any]:
         elif session["ended_at"] is not None:
             raise HTTPError(409, "session has ended")
         rowid = int(session["id"])
-        conn.executemany(
-            "INSERT INTO messages(uuid, session_id, role, role_type, content, metadata,"
-            " token_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_many(
+            conn,
+            "messages",
+            _MESSAGE_COLUMNS,
             [
                 (
                     ctx.env.new_uuid(),

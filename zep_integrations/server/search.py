@@ -27,6 +27,7 @@ __all__ = [
     "mmr",
     "normalise",
     "search_fts",
+    "token_set",
     "tokens",
 ]
 
@@ -48,6 +49,11 @@ MAX_QUERY_TERMS = 32
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens of ``text`` (Unicode-aware)."""
     return [token.lower() for token in _WORD.findall(text)]
+
+
+def token_set(text: str) -> set[str]:
+    """The distinct tokens of ``text`` (as :func:`tokens` spells them)."""
+    return {token.lower() for token in _WORD.findall(text)}
 
 
 def fts_query(text: str) -> str | None:
