@@ -221,10 +221,13 @@ def _check_json_each(wire: list[dict[str, Any]]) -> None:
 
 def _message_fields(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
     """The JSON form of one message, its types checked but not yet its JSON-serializability."""
-    if isinstance(message, m.Message):
-        data = message.to_wire()
-    elif isinstance(message, Mapping):
+    # dict first: the common case, and a much cheaper check than the Mapping ABC.
+    if isinstance(message, dict) or (
+        not isinstance(message, m.Message) and isinstance(message, Mapping)
+    ):
         data = {key: value for key, value in message.items() if value is not None}
+    elif isinstance(message, m.Message):
+        data = message.to_wire()
     else:
         raise TypeError(
             "messages must be zep_integrations.models.Message objects or dicts, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,11 +34,17 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _uuid4() -> str:
-    """``str(uuid.uuid4())`` without building a ``UUID`` object (a third of the cost)."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+def new_uuid7() -> str:
+    """A time-ordered UUID (version 7, RFC 9562): 48 bits of Unix milliseconds, 74 random bits.
+
+    Not ``uuid4``: every table has a ``UNIQUE`` index on ``uuid``, and random keys dirty a
+    random index page per row, so a 30-message write at 1M messages touched ~30 pages of that
+    index and wrote them all to the WAL. Time-ordered keys append to the same page: writes got
+    ~2x cheaper there. Built from bytes, without a ``UUID`` object.
+    """
+    raw = bytearray((time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70  # version 7
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 9562 variant
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
@@ -53,7 +60,8 @@ class ZepServer:
         intelligence: Summaries, facts, classification, questions and extraction; defaults to
             the deterministic :class:`~zep_integrations.server.memory.LocalIntelligence`.
         clock: Returns the current time (for recorded tests); defaults to UTC now.
-        uuid_factory: Returns new UUID strings (for recorded tests); defaults to ``uuid4``.
+        uuid_factory: Returns new UUID strings (for recorded tests); defaults to
+            :func:`new_uuid7` (time-ordered, so the ``uuid`` indexes grow at one end).
 
     Example:
         >>> import httpx, tempfile, os
@@ -84,7 +92,7 @@ class ZepServer:
         self._api_key = api_key or None
         self.max_body_bytes = max_body_bytes
         self.storage = Storage(self.db_path)
-        new_uuid = uuid_factory or _uuid4
+        new_uuid = uuid_factory or new_uuid7
         self._env = Env(
             store=self.storage,
             intelligence=intelligence or LocalIntelligence(),

@@ -32,6 +32,9 @@ RELEVANT_FACTS = 10
 CONTEXT_MESSAGES = 5
 QUERY_MESSAGES = 4
 """The latest messages whose text forms the relevance query (Zep uses "the latest ~4")."""
+QUERY_TERMS = 8
+"""Terms of the relevance query, newest words first. bm25 counts every term's matches across the
+whole database (its IDF), ~0.1 ms per term at 1M messages, so the cap bounds ``GET memory``."""
 SUMMARY_EVERY = 60
 """A new summary is written once this many messages have left the memory window unsummarised."""
 SUMMARY_SENTENCES = 8
@@ -205,7 +208,15 @@ def relevant_facts(
 ) -> list[sqlite3.Row]:
     """Facts ranked by FTS against ``query``, then the newest others, at most ``RELEVANT_FACTS``."""
     scopes = fact_scopes(conn, session)
-    ranked = search.search_fts(conn, "facts_fts", query, [f"s{i}" for i in scopes], 50)
+    ranked = search.search_fts(
+        conn,
+        "facts_fts",
+        query,
+        [f"s{i}" for i in scopes],
+        50,
+        max_terms=QUERY_TERMS,
+        newest=True,
+    )
     marks = ",".join("?" * len(scopes))
     by_id = {
         int(r["id"]): r
@@ -289,6 +300,8 @@ def context_parts(
             [f"s{session['id']}"],
             CONTEXT_MESSAGES,
             max_rowid=int(window[0]["id"]),
+            max_terms=QUERY_TERMS,
+            newest=True,
         )
         if hits:
             marks = ",".join("?" * len(hits))

@@ -40,6 +40,7 @@ from zep_integrations.server.routes_sessions import find_session
 from zep_integrations.server.storage import dumps, insert_many, loads
 
 MAX_MESSAGES_PER_WRITE = 30
+_ROLE_TYPES = frozenset(ROLE_TYPES)
 _MESSAGE_COLUMNS = (
     "uuid",
     "session_id",
@@ -72,6 +73,17 @@ def _validate_messages(ctx: Ctx, body: dict[str, Any]) -> list[dict[str, Any]]:
         raise HTTPError(400, f"at most {MAX_MESSAGES_PER_WRITE} messages may be added per call")
     limit = ctx.env.max_message_chars
     for message in messages:
+        # Fast path for a well-formed message; anything else gets the checks below, which
+        # name what is wrong.
+        if (
+            type(message) is dict
+            and type(content := message.get("content")) is str
+            and len(content) <= limit
+            and message.get("role_type") in _ROLE_TYPES
+            and type(message.get("role") or "") is str
+            and type(message.get("metadata") or {}) is dict
+        ):
+            continue
         if not isinstance(message, dict):
             raise HTTPError(400, "every message must be a JSON object")
         content = field_str(message, "content", required=True)
@@ -105,7 +117,8 @@ def _summarise(ctx: Ctx, conn: sqlite3.Connection, session_rowid: int) -> None:
     if count < SUMMARY_EVERY + DEFAULT_LASTN:
         return
     rows = conn.execute(
-        "SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id",
+        "SELECT id, uuid, role, role_type, content, created_at FROM messages"
+        " WHERE session_id = ? AND id > ? ORDER BY id",
         (session_rowid, after),
     ).fetchall()[:-DEFAULT_LASTN]
     content = ctx.env.intelligence.summarize(last["content"] if last else None, turns_of(rows))

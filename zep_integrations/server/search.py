@@ -53,21 +53,38 @@ def tokens(text: str) -> list[str]:
 
 def token_set(text: str) -> set[str]:
     """The distinct tokens of ``text`` (as :func:`tokens` spells them)."""
+    if text.isascii():
+        # Lower-casing first is the same for ASCII and lets the regex produce the final strings.
+        return set(_WORD.findall(text.lower()))
     return {token.lower() for token in _WORD.findall(text)}
 
 
-def fts_query(text: str) -> str | None:
+def fts_query(text: str, max_terms: int = MAX_QUERY_TERMS, *, newest: bool = False) -> str | None:
     """Turn free text into a safe FTS5 query: distinct quoted terms joined by ``OR``.
 
     Every term is a double-quoted string (inner quotes doubled), so no user text can be read as
     FTS5 syntax (``AND``, ``NEAR``, ``*``, ``:``, parentheses) and raise a syntax error. Stopwords
     are dropped unless nothing else is left. Returns ``None`` when the text has no word at all.
+
+    At most ``max_terms`` terms are kept: the first ones, or with ``newest`` the ones occurring
+    latest in the text (for a query made of a conversation, the newest messages' words), still
+    in first-occurrence order. A query within the limit is the same either way.
     """
-    words = list(dict.fromkeys(tokens(text)))
+    all_tokens = tokens(text)
+    words = list(dict.fromkeys(all_tokens))
     kept = [word for word in words if word not in STOPWORDS] or words
     if not kept:
         return None
-    return " OR ".join('"' + word.replace('"', '""') + '"' for word in kept[:MAX_QUERY_TERMS])
+    if newest and len(kept) > max_terms:
+        candidates = set(kept)
+        latest: dict[str, None] = {}
+        for word in reversed(all_tokens):
+            if word in candidates:
+                latest[word] = None
+                if len(latest) == max_terms:
+                    break
+        kept = [word for word in kept if word in latest]
+    return " OR ".join('"' + word.replace('"', '""') + '"' for word in kept[:max_terms])
 
 
 def scope_filter(scopes: Sequence[str]) -> str:
@@ -83,6 +100,8 @@ def search_fts(
     limit: int,
     *,
     max_rowid: int | None = None,
+    max_terms: int = MAX_QUERY_TERMS,
+    newest: bool = False,
 ) -> list[tuple[int, float]]:
     """Rank rows of ``fts_table`` matching ``text``; returns ``(rowid, bm25)`` best first.
 
@@ -93,8 +112,10 @@ def search_fts(
         scopes: Scope tokens (``s<session rowid>``/``c<collection rowid>``) or ``None`` for all.
         limit: Maximum number of rows.
         max_rowid: Only rows with a smaller rowid (older messages).
+        max_terms: At most this many query terms (see :func:`fts_query`).
+        newest: Keep the terms occurring latest in ``text`` rather than the first ones.
     """
-    query = fts_query(text)
+    query = fts_query(text, max_terms, newest=newest)
     if query is None or limit <= 0 or (scopes is not None and not scopes):
         return []
     if scopes is not None:
