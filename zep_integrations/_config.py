@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ZEP_CLOUD_URL = "https://api.getzep.com"
@@ -31,7 +31,7 @@ class Settings:
     """
 
     root: str
-    api_key: str | None
+    api_key: str | None = field(repr=False)  # repr(settings) must never show the key
     db_path: Path | None
 
     @property

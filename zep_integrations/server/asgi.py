@@ -50,10 +50,11 @@ class ASGIApp:
         while more:
             message = await receive()
             chunk = message.get("body", b"")
-            size += len(chunk)
-            if size <= limit + 1:
-                # Stop buffering past the limit; the handler answers 413 on the truncated body.
+            if size <= limit:
+                # Stop buffering once past the limit (the chunk that crosses it is kept, so the
+                # handler still sees more than ``limit`` bytes and answers 413).
                 chunks.append(chunk)
+                size += len(chunk)
             more = message.get("more_body", False)
         raw_path = scope.get("raw_path")
         path = raw_path.decode("ascii") if raw_path else scope["path"]
