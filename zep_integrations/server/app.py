@@ -9,7 +9,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zep_integrations.server import routes_documents, routes_memory, routes_sessions, routes_users
+from zep_integrations.server import (
+    routes_documents,
+    routes_facts,
+    routes_memory,
+    routes_search,
+    routes_sessions,
+    routes_users,
+)
 from zep_integrations.server.handler import Env, Request, Response, Route, handle
 from zep_integrations.server.memory import LocalIntelligence, MemoryIntelligence
 from zep_integrations.server.storage import Storage
@@ -23,7 +30,9 @@ DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 """Zep CE's ``max_request_size`` (section 1, "Size limits")."""
 
 ROUTES: tuple[Route, ...] = (
-    *routes_memory.ROUTES,  # holds the literal "sessions/search"
+    *routes_search.ROUTES,  # holds the literal "sessions/search"
+    *routes_memory.ROUTES,
+    *routes_facts.ROUTES,
     *routes_sessions.ROUTES,
     *routes_users.ROUTES,
     *routes_documents.ROUTES,
