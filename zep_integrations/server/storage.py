@@ -142,7 +142,13 @@ CREATE INDEX documents_collection ON documents(collection_id, id);
 CREATE INDEX documents_document_id ON documents(collection_id, document_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(),)
+_SCHEMA_V2 = """
+CREATE INDEX facts_content ON facts(session_id, content);
+"""
+"""Writing facts skips those a session already has: an index lookup instead of a scan of the
+session's facts on every ``POST memory`` that states one."""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(), _SCHEMA_V2)
 """Schema migrations; ``PRAGMA user_version`` is the number applied. Append, never edit."""
 
 
