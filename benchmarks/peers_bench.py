@@ -48,7 +48,7 @@ from typing import Any
 import httpx
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
-warnings.filterwarnings("ignore", message=".*sunset.*")
+warnings.filterwarnings("ignore", message=".*(sunset|deprecated).*")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -481,6 +481,8 @@ def transport_section(serve_url: str, rounds: int, ops: int) -> str:
 # -- cold import -----------------------------------------------------------------------------
 
 IMPORTS = (
+    "httpx",
+    "pydantic",
     "zep_integrations",
     "zep_integrations.langchain",
     "zep_integrations.llama_index",
