@@ -14,6 +14,7 @@ import argparse
 import os
 import platform
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from zep_integrations import ZepClient  # noqa: E402
-from zep_integrations.server.storage import Storage  # noqa: E402
+from zep_integrations.server.storage import Storage, insert_many  # noqa: E402
 
 PER_SESSION = 1000
 WRITE_MESSAGES = 30_000
@@ -50,9 +51,20 @@ def bulk_load(db: Path, total: int) -> None:
                 (str(uuid.uuid4()), f"bulk{s}", now, now),
             )
             rowid = cur.lastrowid
-            conn.executemany(
-                "INSERT INTO messages(uuid, session_id, role, role_type, content, metadata,"
-                " token_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_many(
+                conn,
+                "messages",
+                (
+                    "uuid",
+                    "session_id",
+                    "role",
+                    "role_type",
+                    "content",
+                    "metadata",
+                    "token_count",
+                    "created_at",
+                    "updated_at",
+                ),
                 [
                     (str(uuid.uuid4()), rowid, "Jane", "user", sentence(), None, 13, now, now)
                     for _ in range(min(PER_SESSION, total - s * PER_SESSION))
@@ -144,6 +156,7 @@ def main() -> None:
     sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
     print(
         f"machine: nproc={os.cpu_count()} python={platform.python_version()} {platform.machine()}"
+        f" sqlite={sqlite3.sqlite_version}"
     )
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)

@@ -96,6 +96,14 @@ def test_fts_query_quotes_and_drops_stopwords() -> None:
     assert search.fts_query("?!") is None
 
 
+def test_fts_query_newest_keeps_the_latest_terms_in_text_order() -> None:
+    """With newest, a capped query keeps the words seen last; within the cap nothing changes."""
+    text = "alpha beta gamma. delta alpha epsilon"
+    assert search.fts_query(text, 3) == '"alpha" OR "beta" OR "gamma"'
+    assert search.fts_query(text, 3, newest=True) == '"alpha" OR "delta" OR "epsilon"'
+    assert search.fts_query(text, 5, newest=True) == search.fts_query(text)
+
+
 def test_session_search_and_facts_scope(client: ZepClient) -> None:
     """sessions/search finds messages by session_ids and facts by user."""
     result = client.search_sessions("train tickets Berlin", session_ids=["s"], limit=3)
