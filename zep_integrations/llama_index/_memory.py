@@ -149,7 +149,9 @@ class ZepMemory(BaseMemory):
                 [message_to_zep(msg, max_content_chars=self.max_content_chars) for msg in batch],
                 user_id=self.user_id,
                 session_known=self._known,
-                return_context=self.context_as_system_message or None,
+                # Only the cached window reuses the context a write returns; without the cache
+                # the next get() reads it anyway, so asking for it would be wasted work.
+                return_context=(self.cache_window and self.context_as_system_message) or None,
             )
         except BaseException:
             self._restore_pending(batch[: len(batch) - len(messages)])
