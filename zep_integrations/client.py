@@ -14,7 +14,9 @@ import logging
 import os
 import random
 import ssl
+import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -274,6 +276,10 @@ class ZepClient(_BaseClient):
     ) -> None:
         settings = _config.resolve(api_key, base_url, db_path)
         super().__init__(settings, timeout=timeout, max_retries=max_retries)
+        self._derived: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncZepClient] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._derived_lock = threading.Lock()
         self._owns_http = http_client is None
         if http_client is not None:
             self._http = http_client
@@ -285,14 +291,30 @@ class ZepClient(_BaseClient):
     def as_async(self) -> AsyncZepClient:
         """Return an :class:`AsyncZepClient` with the same target, key, timeout and retries.
 
+        Calls made while the same event loop runs return the same client, so adapter objects
+        created per request (as ``RunnableWithMessageHistory`` does every turn) share one
+        connection pool instead of each opening connections that are never closed. An httpx
+        async client cannot move between event loops, hence one per loop; outside a running
+        loop a new client is returned each time, and the caller closes it.
+
         A user-supplied ``http_client`` is not carried over: an :class:`httpx.Client` cannot
         send async requests. Where its proxies or hooks matter, build an ``AsyncZepClient``
         with your own :class:`httpx.AsyncClient` and pass it to the adapters as
-        ``async_client``. The caller closes the returned client (``await client.aclose()``).
+        ``async_client``.
         """
-        return AsyncZepClient._from_settings(
-            self._settings, timeout=self._timeout, max_retries=self.max_retries
-        )
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        with self._derived_lock:
+            derived = self._derived.get(loop) if loop is not None else None
+            if derived is None:
+                derived = AsyncZepClient._from_settings(
+                    self._settings, timeout=self._timeout, max_retries=self.max_retries
+                )
+                if loop is not None:
+                    self._derived[loop] = derived
+            return derived
 
     def close(self) -> None:
         """Close the HTTP connection pool (not a user-supplied ``http_client``)."""
@@ -781,6 +803,8 @@ class AsyncZepClient(_BaseClient):
     ) -> None:
         settings = _config.resolve(api_key, base_url, db_path)
         super().__init__(settings, timeout=timeout, max_retries=max_retries)
+        self._derived_sync: ZepClient | None = None
+        self._derived_lock = threading.Lock()
         self._owns_http = http_client is None
         if http_client is not None:
             self._http = http_client
@@ -802,6 +826,24 @@ class AsyncZepClient(_BaseClient):
             max_retries=max_retries,
             db_path=settings.db_path,
         )
+
+    def as_sync(self) -> ZepClient:
+        """Return a :class:`ZepClient` with the same target, key, timeout and retries.
+
+        The same client on every call (a sync client is not tied to an event loop). A
+        user-supplied ``http_client`` is not carried over.
+        """
+        with self._derived_lock:
+            if self._derived_sync is None:
+                settings = self._settings
+                self._derived_sync = ZepClient(
+                    settings.api_key,
+                    None if settings.db_path is not None else settings.root,
+                    timeout=self._timeout,
+                    max_retries=self.max_retries,
+                    db_path=settings.db_path,
+                )
+            return self._derived_sync
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool (not a user-supplied ``http_client``)."""

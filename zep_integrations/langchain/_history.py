@@ -10,8 +10,8 @@ from langchain_core.messages import BaseMessage
 from zep_integrations import _sessions
 from zep_integrations import models as m
 from zep_integrations._api import Flow
+from zep_integrations._clients import ClientPair
 from zep_integrations.client import AsyncZepClient, ZepClient
-from zep_integrations.langchain._clients import LazyClients
 from zep_integrations.langchain._convert import (
     DEFAULT_MAX_CONTENT_CHARS,
     drop_orphan_tool_messages,
@@ -105,7 +105,7 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
         self.window = window
         self.context_as_system_message = context_as_system_message
         self.max_content_chars = max_content_chars
-        self._clients = LazyClients(client, async_client)
+        self._clients = ClientPair(client, async_client)
         self._session_known = False
         self._last_memory: m.Memory | None = None
 

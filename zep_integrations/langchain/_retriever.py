@@ -15,8 +15,8 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from zep_integrations import _sessions
 from zep_integrations import models as m
 from zep_integrations._api import Flow
+from zep_integrations._clients import ClientPair
 from zep_integrations.client import AsyncZepClient, ZepClient
-from zep_integrations.langchain._clients import LazyClients
 from zep_integrations.langchain._convert import (
     LLAMA_INDEX_DELETED_KEY,
     LLAMA_INDEX_KEY,
@@ -129,7 +129,7 @@ class ZepRetriever(BaseRetriever):
     min_score: float | None = None
     metadata_filter: dict[str, Any] | None = None
 
-    _clients: LazyClients = PrivateAttr()
+    _clients: ClientPair = PrivateAttr()
 
     @model_validator(mode="after")
     def _check_target(self) -> ZepRetriever:
@@ -138,7 +138,7 @@ class ZepRetriever(BaseRetriever):
                 "ZepRetriever needs exactly one of session_id= (search one session) or "
                 "user_id= (search all of a user's sessions)"
             )
-        self._clients = LazyClients(self.client, self.async_client)
+        self._clients = ClientPair(self.client, self.async_client)
         return self
 
     def _search(self, query: str, options: dict[str, Any]) -> Flow[list[Document]]:

@@ -9,9 +9,9 @@ from llama_index.core.llms import ChatMessage
 from llama_index.core.storage.chat_store import BaseChatStore
 from pydantic import Field, PrivateAttr
 
+from zep_integrations._clients import ClientPair
 from zep_integrations.client import AsyncZepClient, ZepClient
 from zep_integrations.llama_index import _flows
-from zep_integrations.llama_index._clients import Clients
 from zep_integrations.llama_index._convert import (
     MAX_CONTENT_CHARS,
     message_from_zep,
@@ -63,7 +63,7 @@ class ZepChatStore(BaseChatStore):
     user_id: str | None = Field(default=None, description="Owner of the sessions.")
     max_content_chars: int = Field(default=MAX_CONTENT_CHARS, gt=1)
 
-    _clients: Clients = PrivateAttr()
+    _clients: ClientPair = PrivateAttr()
     _known: set[str] = PrivateAttr(default_factory=set)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -75,7 +75,7 @@ class ZepChatStore(BaseChatStore):
         **kwargs: Any,
     ) -> None:
         super().__init__(**{**kwargs, "user_id": user_id})
-        self._clients = Clients(client, async_client)
+        self._clients = ClientPair(client, async_client)
 
     @classmethod
     def class_name(cls) -> str:

@@ -12,9 +12,9 @@ from pydantic import Field, PrivateAttr
 
 from zep_integrations import _sessions
 from zep_integrations._api import Flow
+from zep_integrations._clients import ClientPair
 from zep_integrations.client import AsyncZepClient, ZepClient
 from zep_integrations.llama_index import _flows
-from zep_integrations.llama_index._clients import Clients
 from zep_integrations.llama_index._convert import (
     MAX_CONTENT_CHARS,
     context_text,
@@ -82,7 +82,7 @@ class ZepMemory(BaseMemory):
     cache_window: bool = False
     max_content_chars: int = Field(default=MAX_CONTENT_CHARS, gt=1)
 
-    _clients: Clients = PrivateAttr()
+    _clients: ClientPair = PrivateAttr()
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
     _pending: list[ChatMessage] = PrivateAttr(default_factory=list)
     _cache: list[ChatMessage] | None = PrivateAttr(default=None)
@@ -98,7 +98,7 @@ class ZepMemory(BaseMemory):
         **kwargs: Any,
     ) -> None:
         super().__init__(**{**kwargs, "session_id": session_id})
-        self._clients = Clients(client, async_client)
+        self._clients = ClientPair(client, async_client)
 
     @classmethod
     def class_name(cls) -> str:
@@ -317,7 +317,7 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
     user_id: str | None = None
     max_content_chars: int = Field(default=MAX_CONTENT_CHARS, gt=1)
 
-    _clients: Clients = PrivateAttr()
+    _clients: ClientPair = PrivateAttr()
     _known: bool = PrivateAttr(default=False)
 
     def __init__(
@@ -329,7 +329,7 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
         **kwargs: Any,
     ) -> None:
         super().__init__(**{**kwargs, "session_id": session_id})
-        self._clients = Clients(client, async_client)
+        self._clients = ClientPair(client, async_client)
 
     async def _aget(self, messages: list[ChatMessage] | None = None, **block_kwargs: Any) -> str:
         # lastn=1: only the context is used; a missing session has none.

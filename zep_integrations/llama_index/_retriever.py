@@ -12,8 +12,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from zep_integrations import _sessions
 from zep_integrations import models as m
 from zep_integrations._api import Flow
+from zep_integrations._clients import ClientPair
 from zep_integrations.client import AsyncZepClient, ZepClient
-from zep_integrations.llama_index._clients import Clients
 from zep_integrations.llama_index._convert import is_deleted, message_from_zep
 
 __all__ = ["ZepRetriever"]
@@ -83,7 +83,7 @@ class ZepRetriever(BaseRetriever):
         self.mmr_lambda = mmr_lambda
         self.min_score = min_score
         self.metadata_filter = dict(metadata_filter) if metadata_filter is not None else None
-        self._clients = Clients(client, async_client)
+        self._clients = ClientPair(client, async_client)
         super().__init__(callback_manager=callback_manager)
 
     def _flow(self, text: str) -> Flow[list[NodeWithScore]]:
