@@ -156,9 +156,10 @@ def test_more_than_30_messages_are_stored_in_order(mode: str, tmp_path: Path) ->
 
 
 def test_oversized_content_is_a_bad_request_naming_the_limit(mode: str, tmp_path: Path) -> None:
-    """Content over 2,500 characters gets BadRequestError naming the limit; nothing is stored."""
+    """Without a client-side limit, the server's 400 names its limit; nothing is stored."""
     db = tmp_path / "z.db"
-    sync, asyn = ZepClient(db_path=db), AsyncZepClient(db_path=db)
+    sync = ZepClient(db_path=db, max_message_chars=10**6)
+    asyn = AsyncZepClient(db_path=db, max_message_chars=10**6)
     sync.add_memory("s", [{"role_type": "user", "content": "before"}])
     before = snapshot(db)
     wire = [{"role_type": "user", "content": "ok"}, {"role_type": "user", "content": "y" * 2501}]
@@ -167,6 +168,21 @@ def test_oversized_content_is_a_bad_request_naming_the_limit(mode: str, tmp_path
             mode, lambda: sync.add_memory("s", wire), lambda: asyn.add_memory("s", wire)
         )
     assert info.value.status_code == 400
+    assert snapshot(db) == before
+
+
+def test_oversized_message_late_in_a_long_write_sends_nothing(mode: str, tmp_path: Path) -> None:
+    """A too-long message at position 35 fails the write before the first 30 are stored."""
+    db = tmp_path / "z.db"
+    sync, asyn = ZepClient(db_path=db), AsyncZepClient(db_path=db)
+    sync.add_memory("s", [{"role_type": "user", "content": "before"}])
+    before = snapshot(db)
+    wire = [{"role_type": "user", "content": f"m{i}"} for i in range(40)]
+    wire[35] = {"role_type": "user", "content": "y" * 2501}
+    with pytest.raises(ValueError, match=r"message 35 has 2501 characters.*at most 2500"):
+        run_maybe_async(
+            mode, lambda: sync.add_memory("s", wire), lambda: asyn.add_memory("s", wire)
+        )
     assert snapshot(db) == before
 
 

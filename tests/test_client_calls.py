@@ -549,3 +549,17 @@ def test_invalid_arguments_explain_the_fix() -> None:
         _api.get_collection("my docs")
     with pytest.raises(ValueError, match="limit must be a non-negative int"):
         _api.get_messages("s", limit=-1)
+
+
+def test_known_message_limit_fails_the_whole_write_before_sending() -> None:
+    """With max_message_chars set, a long message anywhere stops the write before any request."""
+    recorder = Recorder()
+    client, _ = make_clients(recorder, max_message_chars=10)
+    messages = [{"role_type": "user", "content": "short"}] * 31 + [
+        {"role_type": "user", "content": "x" * 11}
+    ]
+    with pytest.raises(ValueError, match=r"message 31 has 11 characters.*at most 10"):
+        client.add_memory("s1", messages)
+    assert recorder.requests == []
+    with pytest.raises(ValueError, match="max_message_chars must be >= 1"):
+        make_clients(recorder, max_message_chars=0)

@@ -424,11 +424,13 @@ def add_memory(
     *,
     return_context: bool | None = None,
     ignore_roles: Sequence[str] | None = None,
+    max_content_chars: int | None = None,
 ) -> list[Call[m.AddMemoryResponse]]:
     """Build the write of ``messages``: one call per 30 messages, in order.
 
-    Every message is validated before any call is built, so a bad message at position 45 fails
-    the whole write before the first 30 are sent.
+    Every message is validated before any call is built (types, role, JSON, and length when
+    ``max_content_chars`` is known), so a bad message at position 45 fails the whole write
+    before the first 30 are sent.
     """
     path = f"sessions/{segment(session_id, 'session_id')}/memory"
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
@@ -436,6 +438,14 @@ def add_memory(
     if not messages:
         raise ValueError("add_memory needs at least one message")
     wire = messages_to_wire(messages)
+    if max_content_chars is not None:
+        for index, data in enumerate(wire):
+            if len(data["content"]) > max_content_chars:
+                raise ValueError(
+                    f"message {index} has {len(data['content'])} characters of content; this "
+                    f"Zep server accepts at most {max_content_chars} per message. Shorten or "
+                    "split it (nothing was sent)."
+                )
     if ignore_roles is not None:
         bad = [role for role in ignore_roles if role not in m.ROLE_TYPES]
         if bad:

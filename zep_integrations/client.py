@@ -43,6 +43,8 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 8.0
+EMBEDDED_MAX_MESSAGE_CHARS = 2500
+"""The embedded server's default per-message limit, the same as Zep CE's (section 1)."""
 RETRY_AFTER_MAX = 30.0
 """A longer ``Retry-After`` is waited for only this long, so a call cannot hang for hours."""
 
@@ -137,12 +139,20 @@ class _BaseClient:
         *,
         timeout: float | httpx.Timeout,
         max_retries: int,
+        max_message_chars: int | None,
     ) -> None:
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        if max_message_chars is not None and max_message_chars < 1:
+            raise ValueError(f"max_message_chars must be >= 1 or None, got {max_message_chars!r}")
         self._settings = settings
         self._timeout = timeout
         self.max_retries = max_retries
+        if max_message_chars is None and settings.db_path is not None:
+            # The embedded server's limit is known, so a long message fails before any chunk of
+            # a multi-request write is stored.
+            max_message_chars = EMBEDDED_MAX_MESSAGE_CHARS
+        self.max_message_chars = max_message_chars
         headers = {
             "Accept": "application/json",
             "User-Agent": f"zep-integrations/{__version__}",
@@ -254,6 +264,11 @@ class ZepClient(_BaseClient):
         http_client: An :class:`httpx.Client` to use as is (proxies, event hooks, transports);
             our URL and key are still applied per request. The caller closes it.
         db_path: SQLite file for the embedded server (only when no URL is configured).
+        max_message_chars: Longest message content to send. A longer message fails the whole
+            write with ``ValueError`` before anything is sent, so a write split over several
+            requests is never left half-stored. Defaults to the embedded server's 2,500; for a
+            remote server it is unchecked unless set (Zep CE and free Cloud plans accept
+            2,500, paid Cloud plans 100,000), and the server's 400 applies per request.
 
     Example:
         >>> import tempfile, os
@@ -271,11 +286,17 @@ class ZepClient(_BaseClient):
         *,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_message_chars: int | None = None,
         http_client: httpx.Client | None = None,
         db_path: str | os.PathLike[str] | None = None,
     ) -> None:
         settings = _config.resolve(api_key, base_url, db_path)
-        super().__init__(settings, timeout=timeout, max_retries=max_retries)
+        super().__init__(
+            settings,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_message_chars=max_message_chars,
+        )
         self._derived: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncZepClient] = (
             weakref.WeakKeyDictionary()
         )
@@ -310,7 +331,10 @@ class ZepClient(_BaseClient):
             derived = self._derived.get(loop) if loop is not None else None
             if derived is None:
                 derived = AsyncZepClient._from_settings(
-                    self._settings, timeout=self._timeout, max_retries=self.max_retries
+                    self._settings,
+                    timeout=self._timeout,
+                    max_retries=self.max_retries,
+                    max_message_chars=self.max_message_chars,
                 )
                 if loop is not None:
                     self._derived[loop] = derived
@@ -496,7 +520,11 @@ class ZepClient(_BaseClient):
         return self.run(
             _api.send_all(
                 _api.add_memory(
-                    session_id, messages, return_context=return_context, ignore_roles=ignore_roles
+                    session_id,
+                    messages,
+                    return_context=return_context,
+                    ignore_roles=ignore_roles,
+                    max_content_chars=self.max_message_chars,
                 )
             )
         )
@@ -798,11 +826,17 @@ class AsyncZepClient(_BaseClient):
         *,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_message_chars: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         db_path: str | os.PathLike[str] | None = None,
     ) -> None:
         settings = _config.resolve(api_key, base_url, db_path)
-        super().__init__(settings, timeout=timeout, max_retries=max_retries)
+        super().__init__(
+            settings,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_message_chars=max_message_chars,
+        )
         self._derived_sync: ZepClient | None = None
         self._derived_lock = threading.Lock()
         self._owns_http = http_client is None
@@ -817,13 +851,19 @@ class AsyncZepClient(_BaseClient):
 
     @classmethod
     def _from_settings(
-        cls, settings: _config.Settings, *, timeout: float | httpx.Timeout, max_retries: int
+        cls,
+        settings: _config.Settings,
+        *,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        max_message_chars: int | None,
     ) -> AsyncZepClient:
         return cls(
             settings.api_key,
             None if settings.db_path is not None else settings.root,
             timeout=timeout,
             max_retries=max_retries,
+            max_message_chars=max_message_chars,
             db_path=settings.db_path,
         )
 
@@ -841,6 +881,7 @@ class AsyncZepClient(_BaseClient):
                     None if settings.db_path is not None else settings.root,
                     timeout=self._timeout,
                     max_retries=self.max_retries,
+                    max_message_chars=self.max_message_chars,
                     db_path=settings.db_path,
                 )
             return self._derived_sync
@@ -1027,7 +1068,11 @@ class AsyncZepClient(_BaseClient):
         return await self.run(
             _api.send_all(
                 _api.add_memory(
-                    session_id, messages, return_context=return_context, ignore_roles=ignore_roles
+                    session_id,
+                    messages,
+                    return_context=return_context,
+                    ignore_roles=ignore_roles,
+                    max_content_chars=self.max_message_chars,
                 )
             )
         )
