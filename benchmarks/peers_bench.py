@@ -31,7 +31,6 @@ import gc
 import itertools
 import os
 import platform
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -54,32 +53,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from zep_integrations import AsyncZepClient, ZepClient  # noqa: E402
+from zep_integrations.server.process import serve_process  # noqa: E402
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    args = [sys.executable, "-m", "zep_integrations.cli", "serve", "--port", str(port)]
-    args += ["--db", str(db), "--log-level", "warning"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("zep-integrations serve did not start")
 
 
 @dataclass
@@ -547,17 +523,14 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="zep-peers-") as tmp_name:
         tmp = Path(tmp_name)
-        proc, url = start_serve(tmp / "served.db")
-        try:
+        with serve_process(tmp / "served.db") as served:
+            url = served.url
             if "langchain" in only:
                 print(langchain_section(tmp, url, args.rounds, args.turns), end="\n\n", flush=True)
             if "llama_index" in only:
                 print(llama_index_section(tmp, args.rounds, args.turns), end="\n\n", flush=True)
             if "transport" in only:
                 print(transport_section(url, args.rounds, args.ops), end="\n\n", flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
         if "imports" in only:
             print(import_section(args.imports), end="\n\n")
     print(f"# total {time.perf_counter() - started:.0f} s")

@@ -15,7 +15,6 @@ import os
 import platform
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -117,37 +116,10 @@ def run_size(size: int, tmp: Path) -> dict[str, float]:
 
 
 def served_rate(tmp: Path) -> float:
-    import httpx
+    from zep_integrations.server.process import serve_process
 
-    port = 8765 + os.getpid() % 1000
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zep_integrations.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(tmp / "served.db"),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        with ZepClient(base_url=f"http://127.0.0.1:{port}") as client:
-            return write_rate(client, 9_000, "served")
-    finally:
-        proc.terminate()
-        proc.wait()
+    with serve_process(tmp / "served.db") as served, ZepClient(base_url=served.url) as client:
+        return write_rate(client, 9_000, "served")
 
 
 def main() -> None:

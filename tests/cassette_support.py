@@ -25,10 +25,6 @@ import asyncio
 import contextlib
 import inspect
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +35,7 @@ import vcr
 import yaml
 
 from zep_integrations import AsyncZepClient, ZepClient
+from zep_integrations.server.process import serve_process
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 REPLAY_URL = "http://127.0.0.1:8000"
@@ -88,49 +85,11 @@ def recorder() -> vcr.VCR:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def deterministic_serve(db_path: Path) -> Iterator[str]:
     """Run ``zep-integrations serve --deterministic`` on a free loopback port; yield its URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zep_integrations.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(db_path),
-            "--deterministic",
-            "--api-key",
-            "test-key",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("zep-integrations serve did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serve_process(db_path, deterministic=True, api_key="test-key") as served:
+        yield served.url
 
 
 class Blocking:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,14 +20,9 @@ from zep_integrations import (
 )
 from zep_integrations.server import ZepServer
 from zep_integrations.server.app import DEFAULT_MAX_BODY_BYTES, ROUTES
+from zep_integrations.server.process import free_port, start_serve
 
 SECRET = "sk-test-Secr3t-0123456789abcdef"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +30,10 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     """`serve --api-key SECRET` at debug log level, its output captured to a file."""
     tmp = tmp_path_factory.mktemp("security")
     db, log = tmp / "secured.db", tmp / "serve.log"
-    port = _free_port()
-    args = [sys.executable, "-m", "zep_integrations.cli", "serve", "--port", str(port)]
-    args += ["--db", str(db), "--api-key", SECRET, "--log-level", "debug"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield url, db, str(log)
-    stop_server(proc)
+        served = start_serve(db, api_key=SECRET, log_level="debug", output=out)
+    yield served.url, db, str(log)
+    served.stop()
 
 
 def _concrete(pattern: str) -> str:
@@ -101,7 +77,7 @@ def test_wrong_key_errors_never_show_the_key(secured: tuple[str, Path, str]) -> 
         wrong.get_session("s-auth")
     text = f"{info.value} {info.value!r} {info.value.body} {info.value.message}"
     assert SECRET not in text
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     unreachable = ZepClient(api_key=SECRET, base_url=closed, max_retries=0)
     with unreachable, pytest.raises(ZepConnectionError) as refused:
         unreachable.get_session("s")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,47 +11,18 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from zep_integrations import ZepClient
+from zep_integrations.server.process import start_serve
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "test-key"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(db: Path, api_key: str | None = KEY) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "zep_integrations.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-    ]
-    args += ["--log-level", "warning"]
-    if api_key:
-        args += ["--api-key", api_key]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc, port
-        except httpx.TransportError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"server did not start: {proc.stderr.read() if proc.stderr else ''!r}")
+    served = start_serve(db, api_key=api_key, output=subprocess.DEVNULL)
+    return served.process, served.port
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -250,6 +220,7 @@ def test_path_hostile_ids_in_process(tmp_path: Path) -> None:
 WRITER = """
 import sys
 from zep_integrations import ZepClient
+from zep_integrations.server.process import start_serve
 db, tag = sys.argv[1], sys.argv[2]
 with ZepClient(db_path=db) as client:
     for batch in range(10):
