@@ -46,7 +46,7 @@ def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept.append(seconds)
 
     monkeypatch.setattr(client_module.time, "sleep", slept.append)
-    monkeypatch.setattr(client_module.asyncio, "sleep", fake_async_sleep)
+    monkeypatch.setattr(client_module, "_async_sleep", fake_async_sleep)
     return slept
 
 

@@ -100,7 +100,7 @@ def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
         return None
 
     monkeypatch.setattr(client_module.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(client_module.asyncio, "sleep", no_async_sleep)
+    monkeypatch.setattr(client_module, "_async_sleep", no_async_sleep)
 
 
 @pytest.fixture

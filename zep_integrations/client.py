@@ -7,18 +7,17 @@ retry rule); each adds a ``_send`` of about ten lines and one-line endpoint meth
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import json
 import logging
 import os
 import random
 import ssl
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pydantic
@@ -33,6 +32,10 @@ from zep_integrations.errors import (
     ZepTimeoutError,
     error_for_response,
 )
+
+if TYPE_CHECKING:
+    # asyncio costs ~30 ms to import; sync-only programs never need it (see _running_loop).
+    import asyncio
 
 __all__ = ["AsyncZepClient", "ZepClient"]
 
@@ -61,6 +64,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = float(value)
     except ValueError:
         try:
+            # Imported here: HTTP-date Retry-After values are rare, and the module costs ~8 ms.
+            import email.utils
+
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
@@ -126,6 +132,24 @@ def retry_delay(
     if not retryable:
         return None
     return retry_after if retry_after is not None else backoff_delay(attempt, rand)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop, if any, without importing asyncio when nothing else has."""
+    module = sys.modules.get("asyncio")
+    if module is None:  # no asyncio imported, so no loop can be running
+        return None
+    try:
+        loop: asyncio.AbstractEventLoop = module.get_running_loop()
+    except RuntimeError:
+        return None
+    return loop
+
+
+async def _async_sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class _BaseClient:
@@ -323,10 +347,7 @@ class ZepClient(_BaseClient):
         with your own :class:`httpx.AsyncClient` and pass it to the adapters as
         ``async_client``.
         """
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = _running_loop()
         with self._derived_lock:
             derived = self._derived.get(loop) if loop is not None else None
             if derived is None:
@@ -912,7 +933,7 @@ class AsyncZepClient(_BaseClient):
                     or (delay := self._retry(call, attempt, response=response)) is None
                 ):
                     return self._parse(call, response)
-            await asyncio.sleep(delay)
+            await _async_sleep(delay)
             attempt += 1
 
     async def run(self, flow: Flow[T]) -> T:
