@@ -186,6 +186,8 @@ def langchain_section(tmp: Path, serve_url: str, rounds: int, turns: int) -> str
 
     from zep_integrations.langchain import ZepChatMessageHistory
 
+    # langchain-core installs its own warning filters on import: silence its deprecations after.
+    warnings.filterwarnings("ignore", message=".*deprecated.*")
     prompt = ChatPromptTemplate.from_messages(
         [("system", "You are terse."), MessagesPlaceholder("history"), ("human", "{input}")]
     )
