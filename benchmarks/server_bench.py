@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from zep_integrations import ZepClient  # noqa: E402
-from zep_integrations.server.storage import Storage, insert_many  # noqa: E402
+from zep_integrations.server.storage import MESSAGE_COLUMNS, Storage, insert_many  # noqa: E402
 
 PER_SESSION = 1000
 WRITE_MESSAGES = 30_000
@@ -53,17 +53,7 @@ def bulk_load(db: Path, total: int) -> None:
             insert_many(
                 conn,
                 "messages",
-                (
-                    "uuid",
-                    "session_id",
-                    "role",
-                    "role_type",
-                    "content",
-                    "metadata",
-                    "token_count",
-                    "created_at",
-                    "updated_at",
-                ),
+                MESSAGE_COLUMNS,
                 [
                     (str(uuid.uuid4()), rowid, "Jane", "user", sentence(), None, 13, now, now)
                     for _ in range(min(PER_SESSION, total - s * PER_SESSION))

@@ -8,7 +8,13 @@ from pathlib import Path
 import httpx
 
 from zep_integrations.server import ZepServer
-from zep_integrations.server.storage import MIGRATIONS, Storage, _split_sql, insert_many
+from zep_integrations.server.storage import (
+    MESSAGE_COLUMNS,
+    MIGRATIONS,
+    Storage,
+    _split_sql,
+    insert_many,
+)
 
 NOW = "2024-06-01T09:00:00.000000Z"
 
@@ -79,17 +85,7 @@ def test_insert_many_keeps_order_across_statements(tmp_path: Path) -> None:
             insert_many(
                 conn,
                 "messages",
-                (
-                    "uuid",
-                    "session_id",
-                    "role",
-                    "role_type",
-                    "content",
-                    "metadata",
-                    "token_count",
-                    "created_at",
-                    "updated_at",
-                ),
+                MESSAGE_COLUMNS,
                 rows,
             )
         with store.read() as conn:

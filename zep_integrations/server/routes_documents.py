@@ -296,16 +296,7 @@ def search_documents(ctx: Ctx) -> tuple[int, Any]:
             ranked = search.normalise(
                 search.search_fts(conn, "documents_fts", text, [f"c{row['id']}"], 1000)
             )
-            by_id = {}
-            if ranked:
-                marks = ",".join("?" * len(ranked))
-                by_id = {
-                    int(d["id"]): d
-                    for d in conn.execute(
-                        f"SELECT * FROM documents WHERE id IN ({marks})", [i for i, _ in ranked]
-                    )
-                }
-            scored = [(by_id[i], s) for i, s in ranked if i in by_id]
+            scored = search.ranked_rows(conn, "documents", ranked)
         else:
             docs = conn.execute(
                 "SELECT * FROM documents WHERE collection_id = ? ORDER BY id", (row["id"],)

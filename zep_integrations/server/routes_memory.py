@@ -37,21 +37,10 @@ from zep_integrations.server.records import (
 )
 from zep_integrations.server.routes_facts import add_facts
 from zep_integrations.server.routes_sessions import find_session
-from zep_integrations.server.storage import dumps, insert_many, loads
+from zep_integrations.server.storage import MESSAGE_COLUMNS, dumps, insert_many, loads
 
 MAX_MESSAGES_PER_WRITE = 30
 _ROLE_TYPES = frozenset(ROLE_TYPES)
-_MESSAGE_COLUMNS = (
-    "uuid",
-    "session_id",
-    "role",
-    "role_type",
-    "content",
-    "metadata",
-    "token_count",
-    "created_at",
-    "updated_at",
-)
 
 
 def get_memory(ctx: Ctx) -> tuple[int, Any]:
@@ -164,7 +153,7 @@ def add_memory(ctx: Ctx) -> tuple[int, Any]:
         insert_many(
             conn,
             "messages",
-            _MESSAGE_COLUMNS,
+            MESSAGE_COLUMNS,
             [
                 (
                     ctx.env.new_uuid(),

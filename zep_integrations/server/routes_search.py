@@ -64,14 +64,7 @@ def _scored(
         )
         if not ranked:
             return []
-        marks = ",".join("?" * len(ranked))
-        rows = {
-            int(r["id"]): r
-            for r in conn.execute(
-                f"SELECT * FROM {table} WHERE id IN ({marks})", [i for i, _ in ranked]
-            )
-        }
-        pairs = [(rows[i], score) for i, score in ranked if i in rows]
+        pairs = search.ranked_rows(conn, table, ranked)
     else:
         marks = ",".join("?" * len(session_rowids))
         rows_list = conn.execute(

@@ -142,6 +142,22 @@ def normalise(ranked: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
     return [(rowid, max(0.0, min(1.0, rank / best))) for rowid, rank in ranked]
 
 
+def ranked_rows(
+    conn: sqlite3.Connection, table: str, ranked: Sequence[tuple[int, float]]
+) -> list[tuple[sqlite3.Row, float]]:
+    """Load the rows of ``table`` behind ``(rowid, score)`` hits, keeping the hits' order."""
+    if not ranked:
+        return []
+    marks = ",".join("?" * len(ranked))
+    rows = {
+        int(row["id"]): row
+        for row in conn.execute(
+            f"SELECT * FROM {table} WHERE id IN ({marks})", [rowid for rowid, _ in ranked]
+        )
+    }
+    return [(rows[rowid], score) for rowid, score in ranked if rowid in rows]
+
+
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     """Jaccard similarity of two token sets (0 when both are empty)."""
     if not left and not right:

@@ -156,6 +156,20 @@ MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(), _SCHEMA_V2)
 _MAX_VARIABLES = 999
 
 
+MESSAGE_COLUMNS = (
+    "uuid",
+    "session_id",
+    "role",
+    "role_type",
+    "content",
+    "metadata",
+    "token_count",
+    "created_at",
+    "updated_at",
+)
+"""The columns a message row is written with (see :func:`insert_many`)."""
+
+
 def insert_many(
     conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
