@@ -409,3 +409,20 @@ def test_fuzzed_requests_never_get_a_500(fuzz_server: ZepServer, request: Reques
 def test_fuzzed_database_passes_integrity_check(fuzz_server: ZepServer) -> None:
     """After the fuzzer, the database is intact."""
     assert integrity_ok(fuzz_server.db_path)
+
+
+def test_unserializable_messages_replace_nothing(tmp_path: Path) -> None:
+    """A message that cannot be stored fails with TypeError before set/set_messages delete."""
+    from zep_integrations.llama_index import ZepMemory
+
+    client = ZepClient(db_path=tmp_path / "z.db")
+    bad = ChatMessage(role="user", content="x", additional_kwargs={"o": object()})
+    store = ZepChatStore(client=client)
+    store.add_message("s", ChatMessage(role="user", content="keep me"))
+    with pytest.raises(TypeError, match="not JSON-serializable"):
+        store.set_messages("s", [bad])
+    assert [m.content for m in store.get_messages("s")] == ["keep me"]
+    memory = ZepMemory.from_defaults(session_id="s", client=client)
+    with pytest.raises(TypeError, match="not JSON-serializable"):
+        memory.set([bad])
+    assert [m.content for m in memory.get_all()] == ["keep me"]

@@ -23,6 +23,7 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ToolCallBlock
 from llama_index.core.llms import ChatMessage, MessageRole, TextBlock
+from pydantic_core import PydanticSerializationError
 
 from zep_integrations import models as m
 
@@ -132,7 +133,13 @@ def message_to_zep(
         >>> zep["role_type"], zep["content"], zep["metadata"]
         ('user', 'Hi', {'llama_index': {'v': 1, 'role': 'user'}})
     """
-    dumped = message.model_dump(mode="json")
+    try:
+        dumped = message.model_dump(mode="json")
+    except PydanticSerializationError as exc:
+        raise TypeError(
+            "ChatMessage has a value that is not JSON-serializable, so it cannot be stored in Zep "
+            f"(convert additional_kwargs and blocks to plain JSON values first): {exc}"
+        ) from exc
     text = readable_text(message)
     content = text if len(text) <= max_content_chars else text[: max_content_chars - 1] + "…"
     payload: dict[str, Any] = {"v": PAYLOAD_VERSION, "role": message.role.value}
