@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -186,3 +187,31 @@ def test_langchain_histories_on_threads_share_a_session(tmp_path: Path) -> None:
     check(stored(client), tags, BATCHES)
     assert client.get_session(SESSION).user_id == "jane"
     assert [u.user_id for u in client.list_users().users or []] == ["jane"]
+
+
+OPENER = """
+import sys, time
+from zep_integrations import ZepClient
+import zep_integrations.server
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all open the file at the same moment
+with ZepClient(db_path=sys.argv[1]) as client:
+    client.add_memory("fresh", [{"role_type": "user", "content": sys.argv[2]}])
+"""
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """Several processes creating the same new database together all open it and write."""
+    for attempt in range(2):
+        db = tmp_path / f"fresh{attempt}.db"
+        start = str(time.time() + 1.5)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(db), f"w{i}", start], stderr=subprocess.PIPE
+            )
+            for i in range(4)
+        ]
+        errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+        with ZepClient(db_path=db) as client:
+            contents = sorted(m.content for m in client.get_messages("fresh").messages)
+        assert contents == ["w0", "w1", "w2", "w3"]

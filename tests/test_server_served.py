@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -247,3 +249,16 @@ def test_two_processes_share_one_file_and_restart_keeps_data(tmp_path: Path) -> 
             assert client.get_messages("shared", limit=1).total_count == 600
     finally:
         stop_server(proc)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serve_shuts_down_cleanly_on_signal(tmp_path: Path, signum: signal.Signals) -> None:
+    """Ctrl-C or SIGTERM stops serve with exit status 0 and a database that opens cleanly."""
+    db = tmp_path / "zep.db"
+    served = start_serve(db)
+    ZepClient(base_url=served.url).add_memory("s", [{"role_type": "user", "content": "kept"}])
+    served.process.send_signal(signum)
+    assert served.process.wait(timeout=15) == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert [m.content for m in ZepClient(db_path=db).get_messages("s").messages] == ["kept"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -117,7 +119,18 @@ def serve(
         path,
         " (API key required)" if api_key else "",
     )
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; with the default
+    # handler that kills the process before the database is closed (exit status -15). Ending
+    # with SystemExit(0) instead lets `finally` close the database: a clean exit.
+    previous = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(server.asgi(), host=host, port=port, log_level=log_level)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C, re-raised by uvicorn after its graceful shutdown
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.close()
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -219,11 +220,25 @@ class Storage:
         )
         self._conn.row_factory = sqlite3.Row
         self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._enable_wal(busy_timeout_ms / 1000)
         # NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._migrate()
+
+    def _enable_wal(self, timeout_s: float) -> None:
+        # Switching a new file to WAL needs an exclusive lock, and SQLite does not call the busy
+        # handler for it: a second process opening the same new file at the same moment gets
+        # "database is locked" at once. Retry until busy_timeout, as the handler would.
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _migrate(self) -> None:
         with self._lock:
