@@ -31,7 +31,7 @@ from zep_integrations import (
 from zep_integrations import (
     client as client_module,
 )
-from zep_integrations.client import backoff_delay, parse_retry_after, retry_delay
+from zep_integrations._retry import RETRY_AFTER_MAX, backoff_delay, parse_retry_after, retry_delay
 
 GET = _api.get_memory("s")
 WRITE = _api.add_memory("s", [{"role_type": "user", "content": "x"}])[0]
@@ -150,7 +150,7 @@ def test_retry_after_seconds_and_http_date_are_honoured_and_capped() -> None:
     """Retry-After as seconds or an HTTP date sets the delay; huge values are capped."""
     assert parse_retry_after("2") == 2.0
     assert parse_retry_after("0") == 0.0
-    assert parse_retry_after("99999") == client_module.RETRY_AFTER_MAX
+    assert parse_retry_after("99999") == RETRY_AFTER_MAX
     assert parse_retry_after("soon") is None
     date = email.utils.formatdate(1_000_010, usegmt=True)
     assert parse_retry_after(date, now=1_000_000) == pytest.approx(10.0)
