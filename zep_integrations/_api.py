@@ -51,6 +51,11 @@ class Call(Generic[T]):
         params: Query parameters; ``None`` values are never sent.
         body: JSON body, or ``None`` for no body.
         retry: Whether the request may be resent after a failure.
+        api: The API version the request belongs to (``"v2"``, ``"v3"`` or ``"v4"``); a client
+            configured for another version refuses it before sending anything.
+        op: The operation's name (the client method), for error messages.
+        idempotency_key: The v4 ``Idempotency-Key`` header: one per logical request, created with
+            the call and so reused by every resend of it.
     """
 
     method: str
@@ -59,6 +64,41 @@ class Call(Generic[T]):
     params: dict[str, str] = field(default_factory=dict)
     body: Any = None
     retry: Retry = Retry.IDEMPOTENT
+    api: str = "v2"
+    op: str = ""
+    idempotency_key: str | None = None
+
+
+@dataclass
+class ClientInfo:
+    """What a flow may ask of the client running it, answered without I/O.
+
+    Attributes:
+        api_version: The client's API version.
+        ids: The client's cache of resolved identifiers (v4: app id -> UUID), shared with the
+            clients derived from it, so a lookup happens once per client.
+    """
+
+    api_version: str
+    ids: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class _InfoRequest:
+    """Type of :data:`CLIENT_INFO`."""
+
+    def __repr__(self) -> str:
+        return "CLIENT_INFO"
+
+
+CLIENT_INFO = _InfoRequest()
+"""Yield this from a flow to receive the running client's :class:`ClientInfo` (no request)."""
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Yield this from a flow to wait ``seconds`` (``time.sleep`` or ``asyncio.sleep``)."""
+
+    seconds: float
 
 
 # ----------------------------------------------------------------------------------------------
@@ -858,7 +898,10 @@ def search_documents(
 # ----------------------------------------------------------------------------------------------
 # Flows: several calls with logic between them, shared by the sync and async clients.
 
-Flow = Generator[Call[Any], Any, T]
+Step = Call[Any] | _InfoRequest | Sleep
+"""What a flow may yield: a request, :data:`CLIENT_INFO`, or a :class:`Sleep`."""
+
+Flow = Generator[Step, Any, T]
 """A generator that yields calls and receives their results (or has their errors thrown in).
 
 ``ZepClient.run`` and ``AsyncZepClient.run`` drive it, so multi-request logic (chunked writes,

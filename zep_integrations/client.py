@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import pydantic
 
-from zep_integrations import _api, _config
+from zep_integrations import _api, _api_v3, _api_v4, _config
 from zep_integrations import models as m
-from zep_integrations._api import Call, Flow
+from zep_integrations._api import CLIENT_INFO, Call, ClientInfo, Flow, Sleep
+from zep_integrations._client_v3 import V3, AsyncV3
+from zep_integrations._client_v4 import V4, AsyncV4
 from zep_integrations._retry import retry_delay
 from zep_integrations._version import __version__
 from zep_integrations.errors import (
+    UnsupportedOperationError,
     ZepConnectionError,
     ZepError,
     ZepTimeoutError,
@@ -85,6 +88,7 @@ class _BaseClient:
         if max_message_chars is not None and max_message_chars < 1:
             raise ValueError(f"max_message_chars must be >= 1 or None, got {max_message_chars!r}")
         self._settings = settings
+        self._info = ClientInfo(settings.api_version)
         self._timeout = timeout
         self.max_retries = max_retries
         if max_message_chars is None and settings.db_path is not None:
@@ -110,8 +114,21 @@ class _BaseClient:
         """The API base URL, ending in ``/api/v2/``."""
         return self._settings.base_url
 
+    @property
+    def api_version(self) -> str:
+        """The Zep API version this client speaks: ``"v2"``, ``"v3"`` or ``"v4"``."""
+        return self._settings.api_version
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(target={self._settings.target!r})"
+        return (
+            f"{type(self).__name__}(target={self._settings.target!r}, "
+            f"api_version={self._settings.api_version!r})"
+        )
+
+    def _check(self, call: Call[Any]) -> None:
+        """Refuse, before any I/O, a request of another API version than the client's."""
+        if call.api != self._settings.api_version:
+            raise UnsupportedOperationError(_unsupported(call, self._settings.api_version))
 
     def _request(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         # An absolute URL and per-request headers, so a user-supplied httpx client keeps its own
@@ -121,9 +138,7 @@ class _BaseClient:
             self._settings.base_url + call.path,
             params=call.params or None,
             content=None if call.body is None else json.dumps(call.body, allow_nan=False),
-            headers=self._headers
-            if call.body is None
-            else {**self._headers, "Content-Type": "application/json"},
+            headers=_headers(self._headers, call),
             timeout=self._timeout,
         )
 
@@ -158,6 +173,41 @@ class _BaseClient:
                 f"{call.method} {call.path}: unexpected response body from Zep "
                 f"({response.status_code}): {exc}"
             ) from exc
+
+
+def _headers(base: dict[str, str], call: Call[Any]) -> dict[str, str]:
+    if call.body is None and call.idempotency_key is None:
+        return base
+    headers = dict(base)
+    if call.body is not None:
+        headers["Content-Type"] = "application/json"
+    if call.idempotency_key is not None:
+        headers["Idempotency-Key"] = call.idempotency_key
+    return headers
+
+
+_OPERATIONS = {"v2": (), "v3": _api_v3.OPERATIONS, "v4": _api_v4.OPERATIONS}
+_ACCESSOR = {"v2": "client", "v3": "client.v3", "v4": "client.v4"}
+
+
+def _unsupported(call: Call[Any], version: str) -> str:
+    """The error text for ``call`` on a client of ``version``, naming the versions that have it."""
+    if call.api == "v2":
+        # v2 calls carry no op name; the sessions/memory/collections requests exist only in v2.
+        name, have = call.op or f"{call.method} {call.path}", ["v2"]
+    else:
+        name = call.op
+        have = [v for v in ("v3", "v4") if name in _OPERATIONS[v]]
+    hint = (
+        f" (on {version} call {_ACCESSOR[version]}.{name})"
+        if call.op and name in _OPERATIONS[version]
+        else ""
+    )
+    return (
+        f"{name} is an operation of the Zep {' and '.join(have)} API, but this client speaks "
+        f"{version} (api_version={version!r}){hint}. Select a version that has it with "
+        "api_version=... or ZEP_API_VERSION."
+    )
 
 
 _SSL_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
@@ -228,8 +278,9 @@ class ZepClient(_BaseClient):
         max_message_chars: int | None = None,
         http_client: httpx.Client | None = None,
         db_path: str | os.PathLike[str] | None = None,
+        api_version: str | None = None,
     ) -> None:
-        settings = _config.resolve(api_key, base_url, db_path)
+        settings = _config.resolve(api_key, base_url, db_path, api_version)
         super().__init__(
             settings,
             timeout=timeout,
@@ -272,6 +323,7 @@ class ZepClient(_BaseClient):
                     max_retries=self.max_retries,
                     max_message_chars=self.max_message_chars,
                 )
+                derived._info = self._info  # one ID cache for a client and its derived ones
                 if loop is not None:
                     self._derived[loop] = derived
             return derived
@@ -289,6 +341,7 @@ class ZepClient(_BaseClient):
 
     def send(self, call: Call[T]) -> T:
         """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows."""
+        self._check(call)
         attempt = 0
         while True:
             try:
@@ -308,18 +361,36 @@ class ZepClient(_BaseClient):
     def run(self, flow: Flow[T]) -> T:
         """Drive a multi-call flow (see :data:`zep_integrations._api.Flow`)."""
         try:
-            call = next(flow)
+            step = next(flow)
             while True:
+                if step is CLIENT_INFO:
+                    step = flow.send(self._info)
+                    continue
+                if isinstance(step, Sleep):
+                    time.sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                assert isinstance(step, Call)
                 try:
-                    result = self.send(call)
+                    result = self.send(step)
                 except ZepError as exc:
-                    call = flow.throw(exc)
+                    step = flow.throw(exc)
                 else:
-                    call = flow.send(result)
+                    step = flow.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    # -- 4.1 Sessions ------------------------------------------------------------------------
+    @property
+    def v3(self) -> V3:
+        """The Zep v3 (threads) operations; usable when ``api_version == "v3"``."""
+        return V3(self)
+
+    @property
+    def v4(self) -> V4:
+        """The Zep v4 (UUID) operations; usable when ``api_version == "v4"``."""
+        return V4(self)
+
+    # -- 4.1 Sessions (v2 only) --------------------------------------------------------------
 
     def add_session(
         self,
@@ -765,8 +836,9 @@ class AsyncZepClient(_BaseClient):
         max_message_chars: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         db_path: str | os.PathLike[str] | None = None,
+        api_version: str | None = None,
     ) -> None:
-        settings = _config.resolve(api_key, base_url, db_path)
+        settings = _config.resolve(api_key, base_url, db_path, api_version)
         super().__init__(
             settings,
             timeout=timeout,
@@ -801,6 +873,7 @@ class AsyncZepClient(_BaseClient):
             max_retries=max_retries,
             max_message_chars=max_message_chars,
             db_path=settings.db_path,
+            api_version=settings.api_version,
         )
 
     def as_sync(self) -> ZepClient:
@@ -819,7 +892,9 @@ class AsyncZepClient(_BaseClient):
                     max_retries=self.max_retries,
                     max_message_chars=self.max_message_chars,
                     db_path=settings.db_path,
+                    api_version=settings.api_version,
                 )
+                self._derived_sync._info = self._info
             return self._derived_sync
 
     async def aclose(self) -> None:
@@ -835,6 +910,7 @@ class AsyncZepClient(_BaseClient):
 
     async def send(self, call: Call[T]) -> T:
         """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows."""
+        self._check(call)
         attempt = 0
         while True:
             try:
@@ -854,18 +930,36 @@ class AsyncZepClient(_BaseClient):
     async def run(self, flow: Flow[T]) -> T:
         """Drive a multi-call flow (see :data:`zep_integrations._api.Flow`)."""
         try:
-            call = next(flow)
+            step = next(flow)
             while True:
+                if step is CLIENT_INFO:
+                    step = flow.send(self._info)
+                    continue
+                if isinstance(step, Sleep):
+                    await _async_sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                assert isinstance(step, Call)
                 try:
-                    result = await self.send(call)
+                    result = await self.send(step)
                 except ZepError as exc:
-                    call = flow.throw(exc)
+                    step = flow.throw(exc)
                 else:
-                    call = flow.send(result)
+                    step = flow.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    # -- 4.1 Sessions ------------------------------------------------------------------------
+    @property
+    def v3(self) -> AsyncV3:
+        """The Zep v3 (threads) operations; usable when ``api_version == "v3"``."""
+        return AsyncV3(self)
+
+    @property
+    def v4(self) -> AsyncV4:
+        """The Zep v4 (UUID) operations; usable when ``api_version == "v4"``."""
+        return AsyncV4(self)
+
+    # -- 4.1 Sessions (v2 only) --------------------------------------------------------------
 
     async def add_session(
         self,

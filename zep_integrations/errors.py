@@ -13,6 +13,13 @@ The whole tree::
         ├── PayloadTooLargeError  413: the request body exceeds the server's limit
         ├── RateLimitError        429: slow down (``Retry-After`` is honoured by the retry rule)
         └── ServerError           5xx: Zep failed
+    └── TaskFailedError           a v4 task waited for (``wait=True``) ended failed
+
+    UnsupportedOperationError     (a ValueError) the client's api_version lacks the operation
+
+v4 answers errors as ``{"error": {"code", "message", "param", "details", "request_id"}}``; the
+status still picks the class and ``.code`` (e.g. ``"invalid_identifier"``), ``.param`` and
+``.request_id`` carry the rest (``None`` for v2/v3's ``{"message"}`` bodies).
 
 Misuse of the Python API (a wrong argument) raises ``ValueError`` or ``TypeError`` with a message
 that says how to fix it, never one of these.
@@ -32,6 +39,8 @@ __all__ = [
     "PayloadTooLargeError",
     "RateLimitError",
     "ServerError",
+    "TaskFailedError",
+    "UnsupportedOperationError",
     "ZepAPIError",
     "ZepConnectionError",
     "ZepError",
@@ -60,14 +69,29 @@ class ZepAPIError(ZepError):
         message: Zep's ``{"message": ...}`` text, or the raw body text when it is not JSON.
         body: The decoded JSON body, or the text when it is not JSON.
         response: The :class:`httpx.Response`.
+        code: The v4 error code (for example ``"invalid_identifier"``), else ``None``.
+        param: The v4 error's offending parameter, if named.
+        request_id: The v4 request id, for Zep support.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, body: Any = None) -> None:
-        super().__init__(f"{response.status_code}: {message}")
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: Any = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{response.status_code}: {message}" + (f" ({code})" if code else ""))
         self.status_code: int = response.status_code
         self.message: str = message
         self.body: Any = body
         self.response: httpx.Response = response
+        self.code = code
+        self.param = param
+        self.request_id = request_id
 
 
 class BadRequestError(ZepAPIError):
@@ -114,9 +138,40 @@ def error_for_response(response: httpx.Response) -> ZepAPIError:
         body: Any = response.json()
     except ValueError:
         body = response.text
-    message = body.get("message") if isinstance(body, dict) else None
+    fields: dict[str, Any] = body if isinstance(body, dict) else {}
+    envelope = fields.get("error")
+    if isinstance(envelope, dict):  # v4: {"error": {"code", "message", ...}}
+        fields = envelope
+    message = fields.get("message")
     if not isinstance(message, str):
         message = response.text.strip() or response.reason_phrase or "(empty body)"
     status = response.status_code
     cls = ServerError if status >= 500 else _BY_STATUS.get(status, ZepAPIError)
-    return cls(message, response=response, body=body)
+    extra = {
+        key: value if isinstance(value, str) else None
+        for key, value in (
+            ("code", fields.get("code")),
+            ("param", fields.get("param")),
+            ("request_id", fields.get("request_id")),
+        )
+    }
+    return cls(message, response=response, body=body, **extra)
+
+
+class TaskFailedError(ZepError):
+    """A v4 task waited for with ``wait=True`` ended ``failed`` (or did not end in time).
+
+    Attributes:
+        task: The last task state read (a :class:`~zep_integrations.models_v4.Task`).
+    """
+
+    def __init__(self, message: str, task: Any) -> None:
+        super().__init__(message)
+        self.task = task
+
+
+class UnsupportedOperationError(ValueError):
+    """The operation does not exist in the client's API version (raised before any request).
+
+    The message names the versions that have it and how to select one (``api_version=``).
+    """

@@ -1,0 +1,435 @@
+"""Sans-IO description of the Zep v3 "threads" API: one function per endpoint, returning a Call.
+
+Contract: the ``raw_client.py`` files of zep-cloud 3.30.0 (``zep_cloud/{user,thread,
+thread/message,graph,graph/edge,graph/node,graph/episode,context,task}/raw_client.py``),
+summarised in ``zep-api-today.md`` section 3. The base path is still ``/api/v2``. Writes keep
+v2's rule: never resent once the server may have applied them (v3 has no idempotency keys).
+Each function's name is the client method that runs it (``client.v3.<name>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from zep_integrations import models_v3 as m3
+from zep_integrations._api import (
+    MAX_MESSAGES_PER_WRITE,
+    Call,
+    Retry,
+    _body,
+    _check_json,
+    _check_limit,
+    _model,
+    _model_list,
+    _params,
+    chunks,
+    segment,
+)
+
+API = "v3"
+SCOPES = ("edges", "nodes", "episodes", "thread_summaries", "observations", "auto")
+
+
+def _call(op: str, method: str, path: str, parse: Any, **kwargs: Any) -> Call[Any]:
+    return Call(method, path, parse, api=API, op=op, **kwargs)
+
+
+def _meta(metadata: Mapping[str, Any] | None, what: str = "metadata") -> dict[str, Any] | None:
+    return None if metadata is None else _check_json(dict(metadata), what)
+
+
+# -- users (zep_cloud/user/raw_client.py) ---------------------------------------------------
+
+
+def add_user(
+    user_id: str,
+    *,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    time_zone: str | None = None,
+    disable_default_ontology: bool | None = None,
+) -> Call[m3.User]:
+    segment(user_id, "user_id")
+    body = _body(
+        disable_default_ontology=disable_default_ontology,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        metadata=_meta(metadata),
+        time_zone=time_zone,
+        user_id=user_id,
+    )
+    return _call("add_user", "POST", "users", _model(m3.User), body=body, retry=Retry.UNAPPLIED)
+
+
+def get_user(user_id: str) -> Call[m3.User]:
+    return _call("get_user", "GET", f"users/{segment(user_id, 'user_id')}", _model(m3.User))
+
+
+def update_user(
+    user_id: str,
+    *,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    time_zone: str | None = None,
+    disable_default_ontology: bool | None = None,
+) -> Call[m3.User]:
+    body = _body(
+        disable_default_ontology=disable_default_ontology,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        metadata=_meta(metadata),
+        time_zone=time_zone,
+    )
+    path = f"users/{segment(user_id, 'user_id')}"
+    return _call("update_user", "PATCH", path, _model(m3.User), body=body)
+
+
+def delete_user(user_id: str) -> Call[m3.SuccessResponse]:
+    path = f"users/{segment(user_id, 'user_id')}"
+    return _call("delete_user", "DELETE", path, _model(m3.SuccessResponse))
+
+
+def list_users(
+    *,
+    page_number: int | None = None,
+    page_size: int | None = None,
+    search: str | None = None,
+    order_by: str | None = None,
+    asc: bool | None = None,
+) -> Call[m3.UserListResponse]:
+    params = _params(
+        pageNumber=page_number, pageSize=page_size, search=search, order_by=order_by, asc=asc
+    )
+    return _call("list_users", "GET", "users-ordered", _model(m3.UserListResponse), params=params)
+
+
+def get_user_node(user_id: str) -> Call[m3.UserNodeResponse]:
+    path = f"users/{segment(user_id, 'user_id')}/node"
+    return _call("get_user_node", "GET", path, _model(m3.UserNodeResponse))
+
+
+def get_user_threads(user_id: str) -> Call[list[m3.Thread]]:
+    path = f"users/{segment(user_id, 'user_id')}/threads"
+    return _call("get_user_threads", "GET", path, _model_list(m3.Thread))
+
+
+# -- threads and messages (zep_cloud/thread/raw_client.py, thread/message) ------------------
+
+
+def create_thread(thread_id: str, user_id: str) -> Call[m3.Thread]:
+    segment(thread_id, "thread_id")
+    segment(user_id, "user_id")
+    body = {"thread_id": thread_id, "user_id": user_id}
+    return _call(
+        "create_thread", "POST", "threads", _model(m3.Thread), body=body, retry=Retry.UNAPPLIED
+    )
+
+
+def delete_thread(thread_id: str) -> Call[m3.SuccessResponse]:
+    path = f"threads/{segment(thread_id, 'thread_id')}"
+    return _call("delete_thread", "DELETE", path, _model(m3.SuccessResponse))
+
+
+def list_threads(
+    *,
+    page_number: int | None = None,
+    page_size: int | None = None,
+    order_by: str | None = None,
+    asc: bool | None = None,
+) -> Call[m3.ThreadListResponse]:
+    # Unlike users-ordered, GET threads spells its paging snake_case (thread/raw_client.py).
+    params = _params(page_number=page_number, page_size=page_size, order_by=order_by, asc=asc)
+    return _call("list_threads", "GET", "threads", _model(m3.ThreadListResponse), params=params)
+
+
+def get_messages(
+    thread_id: str,
+    *,
+    limit: int | None = None,
+    cursor: int | None = None,
+    lastn: int | None = None,
+) -> Call[m3.MessageListResponse]:
+    """``thread.get``: ``lastn`` (the newest n, oldest first) overrides ``limit``/``cursor``."""
+    _check_limit(limit)
+    _check_limit(lastn)
+    path = f"threads/{segment(thread_id, 'thread_id')}/messages"
+    params = _params(limit=limit, cursor=cursor, lastn=lastn)
+    return _call("get_messages", "GET", path, _model(m3.MessageListResponse), params=params)
+
+
+def message_to_wire(message: m3.Message | Mapping[str, Any]) -> dict[str, Any]:
+    """Validate one v3 message (``role``, ``content``, optional ``name``/``metadata``).
+
+    Raises:
+        TypeError: the message, its content or its metadata has the wrong type.
+        ValueError: ``role`` is missing or unknown.
+    """
+    if isinstance(message, m3.Message):
+        data = message.to_wire()
+    elif isinstance(message, Mapping):
+        data = {key: value for key, value in message.items() if value is not None}
+    else:
+        raise TypeError(
+            "messages must be zep_integrations.models_v3.Message objects or dicts, "
+            f"got {type(message).__name__}"
+        )
+    if not isinstance(data.get("content"), str):
+        raise TypeError(f"message content must be a str, got {type(data.get('content')).__name__}")
+    if data.get("role") not in m3.ROLES:
+        raise ValueError(
+            f"message role must be one of {', '.join(m3.ROLES)}; got {data.get('role')!r}"
+        )
+    return data
+
+
+def add_messages(
+    thread_id: str,
+    messages: Sequence[m3.Message | Mapping[str, Any]],
+    *,
+    ignore_roles: Sequence[str] | None = None,
+    return_context: bool | None = None,
+    strict_ontology: bool | None = None,
+) -> list[Call[m3.AddThreadMessagesResponse]]:
+    """Build the write of ``messages``: one call per 30, every message validated first."""
+    path = f"threads/{segment(thread_id, 'thread_id')}/messages"
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+        raise TypeError("messages must be a list of Message objects or dicts")
+    if not messages:
+        raise ValueError("add_messages needs at least one message")
+    wire = [message_to_wire(message) for message in messages]
+    _check_json(wire, "messages")
+    if ignore_roles is not None and any(role not in m3.ROLES for role in ignore_roles):
+        raise ValueError(f"ignore_roles must be roles ({', '.join(m3.ROLES)}): {ignore_roles}")
+    parts = chunks(wire, MAX_MESSAGES_PER_WRITE)
+    return [
+        _call(
+            "add_messages",
+            "POST",
+            path,
+            _model(m3.AddThreadMessagesResponse),
+            body=_body(
+                ignore_roles=list(ignore_roles) if ignore_roles is not None else None,
+                messages=list(part),
+                # Only the last chunk's context is about the newest messages.
+                return_context=return_context if index == len(parts) - 1 else None,
+                strict_ontology=strict_ontology,
+            ),
+            retry=Retry.UNAPPLIED,
+        )
+        for index, part in enumerate(parts)
+    ]
+
+
+def update_message_metadata(message_uuid: str, metadata: Mapping[str, Any]) -> Call[m3.Message]:
+    path = f"messages/{segment(message_uuid, 'message_uuid')}"
+    body = {"metadata": _check_json(dict(metadata), "metadata")}
+    return _call("update_message_metadata", "PATCH", path, _model(m3.Message), body=body)
+
+
+def get_thread_context(
+    thread_id: str, *, template_id: str | None = None
+) -> Call[m3.ThreadContextResponse]:
+    """``thread.get_user_context``: the context block for the thread's latest messages."""
+    path = f"threads/{segment(thread_id, 'thread_id')}/context"
+    return _call(
+        "get_thread_context",
+        "GET",
+        path,
+        _model(m3.ThreadContextResponse),
+        params=_params(template_id=template_id),
+    )
+
+
+def get_thread_summary(thread_id: str) -> Call[m3.ThreadSummary]:
+    path = f"threads/{segment(thread_id, 'thread_id')}/summary"
+    return _call("get_thread_summary", "GET", path, _model(m3.ThreadSummary))
+
+
+def get_thread_episodes(thread_id: str) -> Call[m3.EpisodeResponse]:
+    path = f"threads/{segment(thread_id, 'thread_id')}/episodes"
+    return _call("get_thread_episodes", "GET", path, _model(m3.EpisodeResponse))
+
+
+# -- graph (zep_cloud/graph/raw_client.py and its edge/node/episode modules) ----------------
+
+
+def _target(user_id: str | None, graph_id: str | None, what: str) -> None:
+    if (user_id is None) == (graph_id is None):
+        raise ValueError(f"{what} needs exactly one of user_id or graph_id")
+
+
+def search_graph(
+    query: str,
+    *,
+    user_id: str | None = None,
+    graph_id: str | None = None,
+    scope: str | None = None,
+    limit: int | None = None,
+    reranker: str | None = None,
+    mmr_lambda: float | None = None,
+    center_node_uuid: str | None = None,
+    bfs_origin_node_uuids: Sequence[str] | None = None,
+    search_filters: Mapping[str, Any] | None = None,
+    max_characters: int | None = None,
+    return_raw_results: bool | None = None,
+) -> Call[m3.GraphSearchResults]:
+    """``graph.search``: one scope (edges = facts by default) of a user's or other graph."""
+    _target(user_id, graph_id, "search_graph")
+    _check_limit(limit)
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+    body = _body(
+        bfs_origin_node_uuids=list(bfs_origin_node_uuids) if bfs_origin_node_uuids else None,
+        center_node_uuid=center_node_uuid,
+        graph_id=graph_id,
+        limit=limit,
+        max_characters=max_characters,
+        mmr_lambda=mmr_lambda,
+        query=query,
+        reranker=reranker,
+        return_raw_results=return_raw_results,
+        scope=scope,
+        search_filters=_meta(search_filters, "search_filters"),
+        user_id=user_id,
+    )
+    return _call("search_graph", "POST", "graph/search", _model(m3.GraphSearchResults), body=body)
+
+
+def add_data(
+    data: str,
+    type: str,
+    *,
+    user_id: str | None = None,
+    graph_id: str | None = None,
+    created_at: str | None = None,
+    source_description: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    document_id: str | None = None,
+    strict_ontology: bool | None = None,
+) -> Call[m3.Episode]:
+    """``graph.add``: business data (``type`` text, json or message) into a graph."""
+    _target(user_id, graph_id, "add_data")
+    if not isinstance(data, str) or not data:
+        raise ValueError("data must be a non-empty string")
+    body = _body(
+        created_at=created_at,
+        data=data,
+        document_id=document_id,
+        graph_id=graph_id,
+        metadata=_meta(metadata),
+        source_description=source_description,
+        strict_ontology=strict_ontology,
+        type=type,
+        user_id=user_id,
+    )
+    return _call("add_data", "POST", "graph", _model(m3.Episode), body=body, retry=Retry.UNAPPLIED)
+
+
+def _edges_or_nodes(kind: str, op: str, owner: str, owner_id: str, limit: int | None) -> Call[Any]:
+    _check_limit(limit)
+    model = m3.EntityEdge if kind == "edge" else m3.EntityNode
+    path = f"graph/{kind}/{owner}/{segment(owner_id, owner + '_id')}"
+    return _call(op, "POST", path, _model_list(model), body=_body(limit=limit))
+
+
+def get_user_edges(user_id: str, *, limit: int | None = None) -> Call[list[m3.EntityEdge]]:
+    return _edges_or_nodes("edge", "get_user_edges", "user", user_id, limit)
+
+
+def get_graph_edges(graph_id: str, *, limit: int | None = None) -> Call[list[m3.EntityEdge]]:
+    return _edges_or_nodes("edge", "get_graph_edges", "graph", graph_id, limit)
+
+
+def get_user_nodes(user_id: str, *, limit: int | None = None) -> Call[list[m3.EntityNode]]:
+    return _edges_or_nodes("node", "get_user_nodes", "user", user_id, limit)
+
+
+def get_graph_nodes(graph_id: str, *, limit: int | None = None) -> Call[list[m3.EntityNode]]:
+    return _edges_or_nodes("node", "get_graph_nodes", "graph", graph_id, limit)
+
+
+def get_edge(edge_uuid: str) -> Call[m3.EntityEdge]:
+    path = f"graph/edge/{segment(edge_uuid, 'edge_uuid')}"
+    return _call("get_edge", "GET", path, _model(m3.EntityEdge))
+
+
+def delete_edge(edge_uuid: str) -> Call[m3.SuccessResponse]:
+    path = f"graph/edge/{segment(edge_uuid, 'edge_uuid')}"
+    return _call("delete_edge", "DELETE", path, _model(m3.SuccessResponse))
+
+
+def get_node(node_uuid: str) -> Call[m3.EntityNode]:
+    path = f"graph/node/{segment(node_uuid, 'node_uuid')}"
+    return _call("get_node", "GET", path, _model(m3.EntityNode))
+
+
+def get_episode(episode_uuid: str) -> Call[m3.Episode]:
+    path = f"graph/episodes/{segment(episode_uuid, 'episode_uuid')}"
+    return _call("get_episode", "GET", path, _model(m3.Episode))
+
+
+def delete_episode(episode_uuid: str) -> Call[m3.SuccessResponse]:
+    path = f"graph/episodes/{segment(episode_uuid, 'episode_uuid')}"
+    return _call("delete_episode", "DELETE", path, _model(m3.SuccessResponse))
+
+
+def get_user_episodes(user_id: str, *, lastn: int | None = None) -> Call[m3.EpisodeResponse]:
+    path = f"graph/episodes/user/{segment(user_id, 'user_id')}"
+    return _call(
+        "get_user_episodes", "GET", path, _model(m3.EpisodeResponse), params=_params(lastn=lastn)
+    )
+
+
+def create_graph(
+    graph_id: str, *, name: str | None = None, description: str | None = None
+) -> Call[m3.Graph]:
+    segment(graph_id, "graph_id")
+    body = _body(description=description, graph_id=graph_id, name=name)
+    return _call(
+        "create_graph", "POST", "graph/create", _model(m3.Graph), body=body, retry=Retry.UNAPPLIED
+    )
+
+
+def get_graph(graph_id: str) -> Call[m3.Graph]:
+    return _call("get_graph", "GET", f"graph/{segment(graph_id, 'graph_id')}", _model(m3.Graph))
+
+
+def delete_graph(graph_id: str) -> Call[m3.SuccessResponse]:
+    path = f"graph/{segment(graph_id, 'graph_id')}"
+    return _call("delete_graph", "DELETE", path, _model(m3.SuccessResponse))
+
+
+def list_graphs(
+    *, page_number: int | None = None, page_size: int | None = None
+) -> Call[m3.GraphListResponse]:
+    params = _params(pageNumber=page_number, pageSize=page_size)
+    return _call(
+        "list_graphs", "GET", "graph/list-all", _model(m3.GraphListResponse), params=params
+    )
+
+
+# -- tasks (zep_cloud/task/raw_client.py) ---------------------------------------------------
+
+
+def get_task(task_id: str) -> Call[m3.Task]:
+    return _call("get_task", "GET", f"tasks/{segment(task_id, 'task_id')}", _model(m3.Task))
+
+
+OPERATIONS: tuple[str, ...] = tuple(
+    name
+    for name, value in sorted(globals().items())
+    if callable(value)
+    and getattr(value, "__module__", None) == __name__
+    and not name.startswith("_")
+    and name != "message_to_wire"
+)
+"""Every v3 operation this module builds (each is ``client.v3.<name>``)."""
+
+__all__ = [*OPERATIONS, "message_to_wire"]
