@@ -18,7 +18,7 @@ settings.load_profile("zep-integrations")
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Hide the developer's Zep settings and point the embedded default at a temporary file."""
-    for name in ("ZEP_API_KEY", "ZEP_API_URL", "ZEP_SERVER_API_KEY"):
+    for name in ("ZEP_API_KEY", "ZEP_API_URL", "ZEP_SERVER_API_KEY", "ZEP_API_VERSION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ZEP_INTEGRATIONS_DB", str(tmp_path / "default-zep.db"))
     yield

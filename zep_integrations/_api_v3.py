@@ -336,7 +336,7 @@ def _edges_or_nodes(kind: str, op: str, owner: str, owner_id: str, limit: int | 
     _check_limit(limit)
     model = m3.EntityEdge if kind == "edge" else m3.EntityNode
     path = f"graph/{kind}/{owner}/{segment(owner_id, owner + '_id')}"
-    return _call(op, "POST", path, _model_list(model), body=_body(limit=limit))
+    return _call(op, "POST", path, _model_list(model), body=_body(limit=limit) or None)
 
 
 def get_user_edges(user_id: str, *, limit: int | None = None) -> Call[list[m3.EntityEdge]]:

@@ -135,7 +135,12 @@ def list_users(
 ) -> Call[m4.Page[m4.User]]:
     params = _paging(page_size, cursor, order_by=order_by, order=order)
     return _write(
-        "list_users", "POST", "users/list", _page(m4.User), params=params, body=_body(search=search)
+        "list_users",
+        "POST",
+        "users/list",
+        _page(m4.User),
+        params=params,
+        body=_body(search=search) or None,
     )
 
 
@@ -403,7 +408,8 @@ def search(
         reranker=reranker,
     )
     path = f"{_graph(graph_uuid)}/search/{scope.replace('_', '-')}"
-    return _call(
+    # The SDK keys searches too; a key on a read is harmless and keeps the wire identical.
+    return _write(
         "search",
         "POST",
         path,
@@ -433,7 +439,7 @@ def get_graph_context(
         template_uuid=template_uuid,
     )
     path = f"{_graph(graph_uuid)}/context"
-    return _call("get_graph_context", "POST", path, _model(m4.GraphContextResponse), body=body)
+    return _write("get_graph_context", "POST", path, _model(m4.GraphContextResponse), body=body)
 
 
 def add_episode(
@@ -592,7 +598,7 @@ def list_graphs(
         "graphs/list",
         _page(m4.Graph),
         params=params,
-        body=_body(search=search),
+        body=_body(search=search) or None,
     )
 
 
@@ -667,5 +673,5 @@ def send_and_wait(calls: Sequence[Call[T]], wait: bool) -> Flow[T]:
             if task.status == "failed":
                 raise TaskFailedError(f"task {task.uuid} failed: {task.error}", task)
             if task.status not in m4.TASK_DONE:  # already over: no poll needed
-                yield from wait_for_task(task.uuid)
+                result.task = yield from wait_for_task(task.uuid)  # type: ignore[attr-defined]
     return results[-1]
