@@ -3,6 +3,12 @@
 Each function is a :data:`~zep_integrations._api.Flow`: run it with ``client.run(flow)`` on a
 :class:`~zep_integrations.ZepClient` or ``await client.run(flow)`` on an
 :class:`~zep_integrations.AsyncZepClient`, so the logic exists once for both.
+
+Version-neutral: each flow first asks the running client for its API version (yielding
+:data:`~zep_integrations._api.CLIENT_INFO`, answered without I/O) and then runs the v2 code below
+or the v3/v4 code in :mod:`zep_integrations._sessions_threads`. Arguments and results keep the
+v2 shapes on every version, so an adapter written against these functions works unchanged on
+v2, v3 and v4.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zep_integrations import _api
+from zep_integrations import _sessions_threads as threads
 from zep_integrations import models as m
-from zep_integrations._api import Flow
+from zep_integrations._api import CLIENT_INFO, ClientInfo, Flow
 from zep_integrations.errors import BadRequestError, ConflictError, NotFoundError, ZepAPIError
 
 
@@ -33,8 +40,13 @@ def _user_missing(exc: ZepAPIError) -> bool:
 def ensure_session(session_id: str, user_id: str | None = None) -> Flow[None]:
     """Create the session (and its user, when given and missing); "already exists" is success.
 
-    One request when the user exists; three when the user must be created first.
+    One request when the user exists; three when the user must be created first. On v4 the
+    session is resolved to (or created as) a thread UUID instead.
     """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        yield from threads.ensure_session(info, session_id, user_id)
+        return
     try:
         yield _api.add_session(session_id, user_id)
         return
@@ -71,6 +83,22 @@ def write_messages(
     Raises:
         ConflictError: the session has ended; start a new session to keep writing.
     """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+            raise TypeError("messages must be a list of Message objects or dicts")
+        if not messages:
+            raise ValueError("write_messages needs at least one message")
+        return (
+            yield from threads.write_messages(
+                info,
+                session_id,
+                _api.messages_to_wire(messages),
+                user_id=user_id,
+                session_known=session_known,
+                return_context=return_context,
+            )
+        )
     calls = _api.add_memory(session_id, messages, return_context=return_context)
     if not session_known:
         yield from ensure_session(session_id, user_id)
@@ -91,6 +119,9 @@ def read_messages(session_id: str, *, lastn: int | None = None) -> Flow[list[m.M
     Returns ``None`` when the session does not exist (callers treat that as empty), so a 404 never
     reaches framework code.
     """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        return (yield from threads.read_messages(info, session_id, lastn))
     try:
         if lastn is None:
             page: m.MessageListResponse = yield _api.get_messages(session_id)
@@ -102,7 +133,14 @@ def read_messages(session_id: str, *, lastn: int | None = None) -> Flow[list[m.M
 
 
 def read_memory(session_id: str, *, lastn: int | None = None) -> Flow[m.Memory | None]:
-    """Read Zep's memory (window, context, facts, summary); ``None`` when the session is missing."""
+    """Read Zep's memory (window, context, facts, summary); ``None`` when the session is missing.
+
+    v2 answers with one request; v3/v4 need two (the messages, then the context block) and
+    fill only ``messages`` and ``context``.
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        return (yield from threads.read_memory(info, session_id, lastn))
     try:
         memory: m.Memory = yield _api.get_memory(session_id, lastn=lastn)
         return memory
@@ -112,6 +150,10 @@ def read_memory(session_id: str, *, lastn: int | None = None) -> Flow[m.Memory |
 
 def delete_session(session_id: str) -> Flow[None]:
     """Delete the session and its messages; a missing session is not an error (idempotent)."""
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        yield from threads.delete_session(info, session_id)
+        return
     try:
         yield _api.delete_session(session_id)
     except NotFoundError:
@@ -139,6 +181,28 @@ def search_memory(
     """
     if (session_id is None) == (user_id is None):
         raise ValueError("search_memory needs exactly one of session_id or user_id")
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        if metadata is not None:
+            raise ValueError(
+                "metadata filters exist only in the Zep v2 API; this client speaks "
+                f"{info.api_version}. Remove the filter or use api_version='v2'."
+            )
+        if search_scope not in threads.SCOPES:
+            _api._search_options(search_scope, search_type, mmr_lambda, None, None)
+        return (
+            yield from threads.search(
+                info,
+                text,
+                session_id=session_id,
+                user_id=user_id,
+                search_scope=search_scope,
+                search_type=search_type,
+                mmr_lambda=mmr_lambda,
+                min_score=min_score,
+                limit=limit,
+            )
+        )
     options: dict[str, Any] = {
         "search_scope": search_scope,
         "search_type": search_type,
@@ -167,3 +231,34 @@ def search_memory(
         return found.results
     except NotFoundError:
         return []
+
+
+def update_message_metadata(
+    session_id: str, message_uuid: str, metadata: Mapping[str, Any]
+) -> Flow[None]:
+    """Merge ``metadata`` into one stored message of the session (every version)."""
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        yield from threads.update_message_metadata(info, session_id, message_uuid, metadata)
+        return
+    yield _api.update_message_metadata(session_id, message_uuid, metadata)
+
+
+def list_session_ids(user_id: str | None = None) -> Flow[list[str]]:
+    """IDs of the user's sessions, or of every session without ``user_id``; ``[]`` if unknown.
+
+    On v4 these are thread UUIDs (the only address a v4 thread has).
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        return (yield from threads.session_ids(info, user_id))
+    sessions: list[m.Session]
+    if user_id is not None:
+        try:
+            sessions = yield _api.get_user_sessions(user_id)
+        except NotFoundError:
+            return []
+    else:
+        page: m.SessionListResponse = yield _api.list_sessions()
+        sessions = page.sessions
+    return [session.session_id for session in sessions if session.session_id]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from zep_integrations import _api, _sessions
+from zep_integrations import _sessions
 from zep_integrations import models as m
 from zep_integrations._api import Flow
 from zep_integrations.errors import NotFoundError
@@ -66,7 +66,7 @@ def delete_at(session_id: str, index: int) -> Flow[m.Message | None]:
     target = messages[index]
     if target.uuid is None:
         raise ValueError(f"Zep returned a message without a uuid in session {session_id!r}")
-    yield _api.update_message_metadata(session_id, target.uuid, {DELETED_KEY: True})
+    yield from _sessions.update_message_metadata(session_id, target.uuid, {DELETED_KEY: True})
     return target
 
 
@@ -90,13 +90,4 @@ def replace(
 
 def session_ids(user_id: str | None) -> Flow[list[str]]:
     """IDs of the user's sessions, or of every session when ``user_id`` is ``None``."""
-    sessions: list[m.Session]
-    if user_id is not None:
-        try:
-            sessions = yield _api.get_user_sessions(user_id)
-        except NotFoundError:
-            return []
-    else:
-        page: m.SessionListResponse = yield _api.list_sessions()
-        sessions = page.sessions
-    return [session.session_id for session in sessions if session.session_id]
+    return (yield from _sessions.list_session_ids(user_id))

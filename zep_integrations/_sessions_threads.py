@@ -1,0 +1,415 @@
+"""The session seam on Zep v3 (threads) and v4 (UUIDs): what :mod:`_sessions` runs there.
+
+The adapters speak v2 shapes (``role_type``/``role`` messages, :class:`~models.Memory`,
+:class:`~models.SessionSearchResult`); this module translates them to and from v3/v4 once, for
+both clients. v3 maps ``session_id``/``user_id`` to ``thread_id``/``user_id`` one to one. v4
+addresses by server UUIDs: a ``session_id`` is taken as the thread UUID when it looks like one,
+else resolved as a v3 thread id with ``POST threads/lookup``; a ``user_id`` likewise (UUID, else
+``POST users/lookup``, else created with that IdP ``user_id``). Resolutions are cached in the
+client's :class:`~zep_integrations._api.ClientInfo`, so each costs one request per client.
+
+A v4 thread cannot be given an id, so an unknown non-UUID ``session_id`` gets a new thread whose
+UUID is remembered only by this client (logged at WARNING): store thread UUIDs (see
+:func:`zep_integrations.create_user_and_thread`) for conversations that outlive the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from zep_integrations import _api_v3 as v3
+from zep_integrations import _api_v4 as v4
+from zep_integrations import models as m
+from zep_integrations import models_v3 as m3
+from zep_integrations import models_v4 as m4
+from zep_integrations._api import ClientInfo, Flow, send_all
+from zep_integrations.errors import BadRequestError, ConflictError, NotFoundError, ZepAPIError
+
+logger = logging.getLogger("zep_integrations")
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ROLE_KEY = "zep_role_type"
+"""v4 has no ``norole``: such messages are sent as ``user`` with this metadata key, restored on
+read, so a round trip is lossless."""
+PAGE = 100
+SCOPES = {None: "episodes", "messages": "episodes", "facts": "edges", "summary": "thread_summaries"}
+
+
+def is_uuid(value: str) -> bool:
+    """Whether ``value`` has the shape of a UUID (what v4 addresses by)."""
+    return bool(_UUID.match(value))
+
+
+def _exists(exc: ZepAPIError) -> bool:
+    return isinstance(exc, ConflictError) or (
+        isinstance(exc, BadRequestError) and "already exists" in exc.message.lower()
+    )
+
+
+def _user_missing(exc: ZepAPIError) -> bool:
+    return isinstance(exc, NotFoundError) or (
+        isinstance(exc, BadRequestError) and "not found" in exc.message.lower()
+    )
+
+
+# -- messages: v2 shape <-> v3/v4 ------------------------------------------------------------
+
+
+def to_thread_message(data: Mapping[str, Any], version: str) -> dict[str, Any]:
+    """A validated v2 message dict (``role_type``, ``role``) as a v3/v4 message."""
+    out: dict[str, Any] = {"role": data.get("role_type"), "content": data["content"]}
+    if data.get("role") is not None:
+        out["name"] = data["role"]
+    metadata = dict(data["metadata"]) if data.get("metadata") else None
+    if version == "v4" and out["role"] == "norole":
+        out["role"] = "user"
+        metadata = {**(metadata or {}), _ROLE_KEY: "norole"}
+    if metadata:
+        out["metadata"] = metadata
+    if data.get("created_at") is not None:
+        out["reference_time" if version == "v4" else "created_at"] = data["created_at"]
+    return out
+
+
+def from_thread_message(message: m3.Message | m4.Message) -> m.Message:
+    """A v3/v4 message in the v2 shape the adapters read."""
+    metadata = dict(message.metadata) if message.metadata else None
+    role_type = message.role
+    if metadata and metadata.get(_ROLE_KEY) == "norole":
+        role_type = "norole"
+        del metadata[_ROLE_KEY]
+    return m.Message(
+        content=message.content,
+        role_type=role_type,
+        role=message.name,
+        metadata=metadata or None,
+        uuid=message.uuid,
+        created_at=message.created_at,
+    )
+
+
+# -- v4 identifier resolution ----------------------------------------------------------------
+
+
+def user_uuid(info: ClientInfo, user_id: str, *, create: bool) -> Flow[str | None]:
+    """The v4 UUID of ``user_id`` (a UUID, or an app/IdP id found by lookup or created)."""
+    if is_uuid(user_id):
+        return user_id
+    key = ("user", user_id)
+    if key in info.ids:
+        return info.ids[key]
+    try:
+        user: m4.User = yield v4.lookup_user(user_id=user_id)
+    except NotFoundError:
+        if not create:
+            return None
+        try:
+            user = yield v4.create_user(user_id=user_id)
+        except (BadRequestError, ConflictError) as exc:  # created concurrently
+            if not _exists(exc):
+                raise
+            user = yield v4.lookup_user(user_id=user_id)
+    assert user.uuid is not None
+    info.ids[key] = user.uuid
+    return user.uuid
+
+
+def thread_uuid(
+    info: ClientInfo, session_id: str, *, user_id: str | None = None, create: bool = False
+) -> Flow[str | None]:
+    """The v4 UUID behind ``session_id``: itself, a cached or looked-up v3 thread id, or new."""
+    key = ("thread", session_id)
+    if key in info.ids:
+        return info.ids[key]
+    if is_uuid(session_id):
+        return session_id
+    try:
+        thread: m4.Thread = yield v4.lookup_thread(thread_id=session_id)
+    except NotFoundError:
+        if not create:
+            return None
+        owner = yield from user_uuid(info, user_id or session_id, create=True)
+        assert owner is not None
+        thread = yield v4.create_thread(owner)
+        logger.warning(
+            "Zep v4 cannot name threads: session_id %r got the new thread %s, remembered only by "
+            "this client. Store the UUID and pass it as session_id to reach it later.",
+            session_id,
+            thread.uuid,
+        )
+    assert thread.uuid is not None
+    info.ids[key] = thread.uuid
+    return thread.uuid
+
+
+# -- the seam's operations ---------------------------------------------------------------------
+
+
+def ensure_session(info: ClientInfo, session_id: str, user_id: str | None) -> Flow[None]:
+    """Create the thread (and its user when missing); "already exists" is success.
+
+    v3 threads always belong to a user: without ``user_id`` the session gets a user of its own,
+    named like the session, so sessions without users stay isolated from each other.
+    """
+    if info.api_version == "v4":
+        yield from thread_uuid(info, session_id, user_id=user_id, create=True)
+        return
+    owner = user_id if user_id is not None else session_id
+    try:
+        yield v3.create_thread(session_id, owner)
+        return
+    except (BadRequestError, ConflictError, NotFoundError) as exc:
+        if _exists(exc):
+            return
+        if not _user_missing(exc):
+            raise
+    try:
+        yield v3.add_user(owner)
+    except (BadRequestError, ConflictError) as exc:
+        if not _exists(exc):
+            raise
+    try:
+        yield v3.create_thread(session_id, owner)
+    except (BadRequestError, ConflictError) as exc:
+        if not _exists(exc):
+            raise
+
+
+def write_messages(
+    info: ClientInfo,
+    session_id: str,
+    wire: list[dict[str, Any]],
+    *,
+    user_id: str | None,
+    session_known: bool,
+    return_context: bool | None,
+) -> Flow[m.AddMemoryResponse]:
+    """Store validated v2-shaped messages in the thread, creating it first unless known."""
+    messages = [to_thread_message(data, info.api_version) for data in wire]
+    if info.api_version == "v4":
+        uuid = yield from thread_uuid(info, session_id, user_id=user_id, create=True)
+        assert uuid is not None
+        result4: m4.AddMessagesResult = yield from send_all(
+            v4.add_messages(uuid, messages, return_context=return_context)
+        )
+        return m.AddMemoryResponse(context=result4.context)
+    calls = v3.add_messages(session_id, messages, return_context=return_context)
+    if not session_known:
+        yield from ensure_session(info, session_id, user_id)
+    result3: m3.AddThreadMessagesResponse = yield from send_all(calls)
+    return m.AddMemoryResponse(context=result3.context)
+
+
+def read_messages(
+    info: ClientInfo, session_id: str, lastn: int | None
+) -> Flow[list[m.Message] | None]:
+    """The thread's messages oldest first (all, or the last ``lastn``); ``None`` if missing."""
+    if info.api_version == "v4":
+        uuid = yield from thread_uuid(info, session_id)
+        if uuid is None:
+            return None
+        try:
+            if lastn is not None:
+                if lastn == 0:
+                    return []
+                page: m4.Page[m4.Message] = yield v4.list_messages(
+                    uuid, page_size=lastn, order="desc"
+                )
+                return [from_thread_message(msg) for msg in reversed(page.items)]
+            out: list[m.Message] = []
+            cursor: str | None = None
+            while True:
+                page = yield v4.list_messages(uuid, page_size=PAGE, cursor=cursor, order="asc")
+                out.extend(from_thread_message(msg) for msg in page.items)
+                if not page.next_cursor or not page.items:
+                    return out
+                cursor = page.next_cursor
+        except NotFoundError:
+            return None
+    try:
+        if lastn is not None:
+            found: m3.MessageListResponse = yield v3.get_messages(session_id, lastn=lastn)
+            return [from_thread_message(msg) for msg in found.messages] if lastn else []
+        messages: list[m.Message] = []
+        number = 1
+        while True:
+            found = yield v3.get_messages(session_id, limit=PAGE, cursor=number)
+            messages.extend(from_thread_message(msg) for msg in found.messages)
+            total = found.total_count or 0
+            if len(found.messages) < PAGE or len(messages) >= total:
+                return messages
+            number += 1
+    except NotFoundError:
+        return None
+
+
+def read_memory(info: ClientInfo, session_id: str, lastn: int | None) -> Flow[m.Memory | None]:
+    """The window and the context block: two reads (v3/v4 have no combined memory read)."""
+    messages = yield from read_messages(info, session_id, lastn)
+    if messages is None:
+        return None
+    context: str | None = None
+    try:
+        if info.api_version == "v4":
+            uuid = yield from thread_uuid(info, session_id)
+            assert uuid is not None
+            found4: m4.ThreadContextResponse = yield v4.get_thread_context(uuid)
+            context = found4.context
+        else:
+            found3: m3.ThreadContextResponse = yield v3.get_thread_context(session_id)
+            context = found3.context
+    except NotFoundError:
+        pass
+    return m.Memory(messages=messages, context=context or None)
+
+
+def delete_session(info: ClientInfo, session_id: str) -> Flow[None]:
+    """Delete the thread; missing is not an error (idempotent)."""
+    try:
+        if info.api_version == "v4":
+            uuid = yield from thread_uuid(info, session_id)
+            if uuid is None:
+                return
+            yield v4.delete_thread(uuid)
+            info.ids.pop(("thread", session_id), None)
+        else:
+            yield v3.delete_thread(session_id)
+    except NotFoundError:
+        return
+
+
+def update_message_metadata(
+    info: ClientInfo, session_id: str, message_uuid: str, metadata: Mapping[str, Any]
+) -> Flow[None]:
+    """Merge ``metadata`` into one stored message."""
+    if info.api_version == "v4":
+        uuid = yield from thread_uuid(info, session_id)
+        if uuid is None:
+            raise ValueError(f"session {session_id!r} does not exist on this Zep v4 project")
+        yield v4.update_message_metadata(uuid, message_uuid, metadata)
+    else:
+        yield v3.update_message_metadata(message_uuid, metadata)
+
+
+def session_ids(info: ClientInfo, user_id: str | None) -> Flow[list[str]]:
+    """Thread ids (v3) or UUIDs (v4) of the user, or of the whole project without a user."""
+    if info.api_version == "v4":
+        owner = None
+        if user_id is not None:
+            owner = yield from user_uuid(info, user_id, create=False)
+            if owner is None:
+                return []
+        out: list[str] = []
+        cursor: str | None = None
+        while True:
+            page: m4.Page[m4.Thread] = yield v4.list_threads(
+                page_size=PAGE, cursor=cursor, user_uuid=owner
+            )
+            out.extend(t.uuid for t in page.items if t.uuid)
+            if not page.next_cursor or not page.items:
+                return out
+            cursor = page.next_cursor
+    if user_id is not None:
+        try:
+            threads: list[m3.Thread] = yield v3.get_user_threads(user_id)
+        except NotFoundError:
+            return []
+        return [t.thread_id for t in threads if t.thread_id]
+    found: m3.ThreadListResponse = yield v3.list_threads()
+    return [t.thread_id for t in found.threads if t.thread_id]
+
+
+def search(
+    info: ClientInfo,
+    text: str,
+    *,
+    session_id: str | None,
+    user_id: str | None,
+    search_scope: str | None,
+    search_type: str | None,
+    mmr_lambda: float | None,
+    min_score: float | None,
+    limit: int | None,
+) -> Flow[list[m.SessionSearchResult]]:
+    """Graph search of the user's graph, mapped onto v2 results.
+
+    Scopes: facts -> edges, messages -> episodes, summary -> thread summaries. A ``session_id``
+    searches its user's graph (v3/v4 search whole user graphs; results carry the thread id when
+    the episode names one). ``min_score`` is applied here, as v3/v4 dropped it.
+    """
+    scope = SCOPES[search_scope]
+    reranker = "mmr" if search_type == "mmr" else None
+    hits: list[Any]
+    try:
+        if info.api_version == "v4":
+            graph = None
+            if session_id is not None:
+                uuid = yield from thread_uuid(info, session_id)
+                if uuid is not None:
+                    thread: m4.Thread = yield v4.get_thread(uuid)
+                    graph = thread.user_uuid
+            elif user_id is not None:
+                graph = yield from user_uuid(info, user_id, create=False)
+            if graph is None:
+                return []
+            page: m4.Page[Any] = yield v4.search(
+                graph, text, scope=scope, page_size=limit, reranker=reranker, mmr_lambda=mmr_lambda
+            )
+            hits = page.items
+        else:
+            owner = user_id
+            if session_id is not None:
+                found: m3.MessageListResponse = yield v3.get_messages(session_id, lastn=1)
+                owner = found.user_id
+                if owner is None:
+                    return []
+            assert owner is not None
+            results: m3.GraphSearchResults = yield v3.search_graph(
+                text,
+                user_id=owner,
+                scope=scope,
+                limit=limit,
+                reranker=reranker,
+                mmr_lambda=mmr_lambda,
+            )
+            hits = list(getattr(results, scope) or [])
+    except NotFoundError:
+        return []
+    out = [_hit(hit, scope, session_id) for hit in hits]
+    if min_score is not None:
+        out = [hit for hit in out if hit.score is None or hit.score >= min_score]
+    return out
+
+
+def _hit(hit: Any, scope: str, session_id: str | None) -> m.SessionSearchResult:
+    score = getattr(hit, "score", None)
+    if scope == "edges":
+        fact = m.Fact(
+            uuid=hit.uuid,
+            fact=hit.fact,
+            name=hit.name,
+            created_at=hit.created_at,
+            valid_at=hit.valid_at,
+            invalid_at=hit.invalid_at,
+            expired_at=hit.expired_at,
+        )
+        return m.SessionSearchResult(session_id=session_id, fact=fact, score=score)
+    if scope == "thread_summaries":
+        data = hit if isinstance(hit, Mapping) else hit.model_dump()
+        summary = m.Summary(uuid=data.get("uuid"), content=data.get("summary"))
+        return m.SessionSearchResult(session_id=session_id, summary=summary, score=score)
+    role_type = getattr(hit, "role_type", None) or (hit.role if hasattr(hit, "role_name") else None)
+    name = getattr(hit, "role_name", None) or (None if hasattr(hit, "role_name") else hit.role)
+    message = m.Message(
+        content=hit.content or "",
+        role_type=role_type,
+        role=name,
+        metadata=hit.metadata,
+        uuid=hit.uuid,
+        created_at=hit.created_at,
+    )
+    thread = getattr(hit, "thread_id", None) or getattr(hit, "thread_uuid", None)
+    return m.SessionSearchResult(session_id=session_id or thread, message=message, score=score)
