@@ -9,7 +9,8 @@ mutation, and retries 408/409/429/5xx with the same key. Rules here:
   without its record, and two concurrent requests with one key (threads or processes on one
   file) serialise on SQLite's write lock: the second one finds the first one's answer.
 * Same key, same request: the stored status and body, nothing applied again.
-* Same key, another request: 422 ``idempotency_key_reused`` (422, not 409: the SDKs retry 409).
+* Same key, another request: 422 ``idempotency_key_reused``, as the IETF draft
+  *The Idempotency-Key HTTP Header Field* prescribes (and not 409, which the SDKs retry).
 * Only successful (2xx) answers are kept: a refused request stores nothing and may be resent
   with the same key once fixed (as Stripe does for validation errors).
 * Keys are kept :data:`KEEP_SECONDS` (24 hours) by the server clock, then forgotten.
