@@ -190,7 +190,7 @@ print(json.dumps(out))
 
 
 def test_sdk_errors_and_idempotent_retry(served: str) -> None:
-    """The SDK's typed errors for a missing thread, a bad id and a reused key; a retry stores once."""
+    """Typed SDK errors for a missing thread, a bad id and a reused key; a retry stores once."""
     out = sdk(served, ERRORS)
     assert out["missing"] == [404, "not_found"]
     assert out["bad_id"] == [400, "invalid_identifier", "thread_uuid"]

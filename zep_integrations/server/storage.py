@@ -234,10 +234,10 @@ class Storage:
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
-        # Re-entrant, with a depth count: a v4 write with an Idempotency-Key runs the route's
-        # own write()/read() inside one outer transaction (see :meth:`write`).
-        self._lock = threading.RLock()
-        self._depth = 0
+        self._lock = threading.Lock()
+        # Per thread: how deep this thread is in write() (a v4 write with an Idempotency-Key
+        # runs the route's own write()/read() inside one outer transaction, see :meth:`write`).
+        self._local = threading.local()
         # check_same_thread=False: the lock above serialises access across threads.
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
         self._conn = sqlite3.connect(
@@ -287,23 +287,25 @@ class Storage:
         outermost one commits or rolls back everything, so a caller can make a route's work
         and its own bookkeeping (an idempotency record) one atomic unit.
         """
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            # This thread already holds the lock and an open transaction: join it.
+            self._local.depth = depth + 1
+            try:
+                yield self._conn
+            finally:
+                self._local.depth = depth
+            return
         with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self._conn
-                finally:
-                    self._depth -= 1
-                return
             self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._local.depth = 1
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             finally:
-                self._depth = 0
+                self._local.depth = 0
             self._conn.execute("COMMIT")
 
     @contextmanager
@@ -312,10 +314,10 @@ class Storage:
 
         Inside a :meth:`write` of the same thread it reads that transaction's state.
         """
+        if getattr(self._local, "depth", 0):
+            yield self._conn
+            return
         with self._lock:
-            if self._depth:
-                yield self._conn
-                return
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
