@@ -16,8 +16,9 @@ from zep_integrations.server import (
     routes_search,
     routes_sessions,
     routes_users,
+    v4,
 )
-from zep_integrations.server.handler import Env, Request, Response, Route, handle
+from zep_integrations.server.handler import Api, Env, Request, Response, Route, handle
 from zep_integrations.server.memory import LocalIntelligence, MemoryIntelligence
 from zep_integrations.server.storage import Storage
 
@@ -37,6 +38,10 @@ ROUTES: tuple[Route, ...] = (
     *routes_users.ROUTES,
     *routes_documents.ROUTES,
 )
+"""The v2 API (and, beside it under the same prefix, the v3 thread API)."""
+
+APIS: tuple[Api, ...] = (v4.API,)
+"""Other prefixes: the v4 API under ``/api/v4``."""
 
 
 def _utcnow() -> datetime:
@@ -118,7 +123,12 @@ class ZepServer:
     def handle(self, request: Request) -> Response:
         """Answer one request; never raises."""
         return handle(
-            self._env, ROUTES, request, api_key=self._api_key, max_body_bytes=self.max_body_bytes
+            self._env,
+            ROUTES,
+            request,
+            api_key=self._api_key,
+            max_body_bytes=self.max_body_bytes,
+            apis=APIS,
         )
 
     def handle_raw(

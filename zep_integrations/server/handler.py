@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from zep_integrations.server.memory import MemoryIntelligence
 from zep_integrations.server.storage import Storage
 
-__all__ = ["Ctx", "Env", "HTTPError", "Request", "Response", "Route", "handle"]
+__all__ = ["Api", "Ctx", "Env", "HTTPError", "Request", "Response", "Route", "handle"]
 
 logger = logging.getLogger("zep_integrations.server")
 
@@ -58,12 +58,20 @@ class Response:
 
 
 class HTTPError(Exception):
-    """An error answered as ``{"message": ...}`` with ``status``."""
+    """An error answered with ``status``: ``{"message": ...}`` on v2, the v4 envelope on v4.
 
-    def __init__(self, status: int, message: str) -> None:
+    ``code`` and ``param`` only show in the v4 envelope (``{"error": {"code", "message",
+    "param"}}``); without a ``code`` the v4 API derives one from the status.
+    """
+
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, param: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
+        self.param = param
 
 
 @dataclass
@@ -277,6 +285,33 @@ def error(status: int, message: str) -> Response:
     return _json_response(status, {"message": message})
 
 
+def json_response(status: int, value: Any) -> Response:
+    """A JSON response with the headers every answer carries (for other APIs' error bodies)."""
+    return _json_response(status, value)
+
+
+def _run_route(ctx: Ctx, route: Route) -> tuple[int, Any]:
+    return route.fn(ctx)
+
+
+def _v2_fail(request: Request, exc: HTTPError) -> Response:
+    return error(exc.status, exc.message)
+
+
+@dataclass(frozen=True)
+class Api:
+    """One API version served under a path ``prefix``: its routes, error body and runner.
+
+    ``run`` calls a matched route (the v4 API wraps it for ``Idempotency-Key``); ``fail``
+    renders every error of the prefix, including the handler's own 401/404/405/413/500.
+    """
+
+    prefix: str
+    routes: Sequence[Route]
+    fail: Callable[[Request, HTTPError], Response] = _v2_fail
+    run: Callable[[Ctx, Route], tuple[int, Any]] = _run_route
+
+
 _UNSAFE = re.compile(r"[\x00-\x1f]")
 
 
@@ -287,38 +322,50 @@ def handle(
     *,
     api_key: str | None,
     max_body_bytes: int,
+    apis: Sequence[Api] = (),
 ) -> Response:
-    """Answer one request (never raises)."""
+    """Answer one request (never raises).
+
+    ``routes`` serve ``/api/v2/``; ``apis`` add other prefixes (the v4 API), each with its own
+    error body, behind the same auth and limits.
+    """
     path = request.raw_path.split("?", 1)[0]
     if path.rstrip("/") == "/healthz":
         return Response(200, [("content-type", "text/plain; charset=utf-8")], b".")
-    if not path.startswith(API_PREFIX):
-        return error(404, "not found")
+    api = next((a for a in apis if path.startswith(a.prefix)), None)
+    if api is None:
+        if not path.startswith(API_PREFIX):
+            return error(404, "not found")
+        api = Api(API_PREFIX, routes)
+
+    def fail(status: int, message: str, code: str | None = None) -> Response:
+        return api.fail(request, HTTPError(status, message, code=code))
+
     if api_key is not None:
         given = request.headers.get("authorization", "")
         expected = f"Api-Key {api_key}"
         if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-            return error(401, "unauthorized")
+            return fail(401, "unauthorized")
     if len(request.body) > max_body_bytes:
-        return error(413, "request body too large")
+        return fail(413, "request body too large")
     # Split first, then decode: the client escapes "/" inside IDs as %2F (section 8.10).
-    segments = [unquote(seg) for seg in path[len(API_PREFIX) :].rstrip("/").split("/")]
+    segments = [unquote(seg) for seg in path[len(api.prefix) :].rstrip("/").split("/")]
     method = request.method.upper()
     known_path = False
-    for route in routes:
+    for route in api.routes:
         args = route.match(method, segments)
         if args is None:
             if route.match(route.method, segments) is not None:
                 known_path = True
             continue
         try:
-            status, value = route.fn(Ctx(env, request, args))
+            status, value = api.run(Ctx(env, request, args), route)
         except HTTPError as exc:
-            return error(exc.status, exc.message)
+            return api.fail(request, exc)
         except Exception:
             logger.exception("internal error answering %s %s", method, _UNSAFE.sub("", path))
-            return error(500, "internal server error")
+            return fail(500, "internal server error")
         return _json_response(status, value)
     if known_path:
-        return error(405, "method not allowed")
-    return error(404, "not found")
+        return fail(405, "method not allowed")
+    return fail(404, "not found")

@@ -149,7 +149,29 @@ CREATE INDEX facts_content ON facts(session_id, content);
 """Writing facts skips those a session already has: an index lookup instead of a scan of the
 session's facts on every ``POST memory`` that states one."""
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(), _SCHEMA_V2)
+_SCHEMA_V4_API = """
+CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    created_at TEXT NOT NULL
+);
+"""
+"""The v4 API (zep-cloud 4.x): ``Idempotency-Key`` answers (kept >= 24 hours, see
+``server/idempotency.py``) and the tasks that deletes and ingestion return. Work is synchronous
+here, so a task is stored already ``succeeded`` in the transaction that did the work."""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(), _SCHEMA_V2, _SCHEMA_V4_API)
 """Schema migrations; ``PRAGMA user_version`` is the number applied. Append, never edit."""
 
 
@@ -213,6 +235,9 @@ class Storage:
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        # Per thread: how deep this thread is in write() (a v4 write with an Idempotency-Key
+        # runs the route's own write()/read() inside one outer transaction, see :meth:`write`).
+        self._local = threading.local()
         # check_same_thread=False: the lock above serialises access across threads.
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
         self._conn = sqlite3.connect(
@@ -256,19 +281,42 @@ class Storage:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``); rolled back on any exception."""
+        """One write transaction (``BEGIN IMMEDIATE``); rolled back on any exception.
+
+        Nested in another :meth:`write` of the same thread it joins that transaction: the
+        outermost one commits or rolls back everything, so a caller can make a route's work
+        and its own bookkeeping (an idempotency record) one atomic unit.
+        """
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            # This thread already holds the lock and an open transaction: join it.
+            self._local.depth = depth + 1
+            try:
+                yield self._conn
+            finally:
+                self._local.depth = depth
+            return
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
+            self._local.depth = 1
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._local.depth = 0
             self._conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: a consistent snapshot across the statements of a request."""
+        """One read transaction: a consistent snapshot across the statements of a request.
+
+        Inside a :meth:`write` of the same thread it reads that transaction's state.
+        """
+        if getattr(self._local, "depth", 0):
+            yield self._conn
+            return
         with self._lock:
             self._conn.execute("BEGIN")
             try:
