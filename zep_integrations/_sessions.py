@@ -262,3 +262,58 @@ def list_session_ids(user_id: str | None = None) -> Flow[list[str]]:
         page: m.SessionListResponse = yield _api.list_sessions()
         sessions = page.sessions
     return [session.session_id for session in sessions if session.session_id]
+
+
+def create_user_and_thread(
+    user_id: str | None = None,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+) -> Flow[m.UserThread]:
+    """Create (or find) a user and create a new thread for it; return their addresses.
+
+    v4: the user is found by ``user_id`` (lookup) or created with it, and the returned
+    ``user_id``/``session_id`` are the user and thread UUIDs: store both, they are the only way
+    to address them. v2/v3: the user is created unless it exists (``user_id`` required) and the
+    session/thread gets a new random id.
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version == "v4":
+        from zep_integrations import _api_v4 as v4
+
+        if user_id is not None:
+            found = yield from threads.user_uuid(info, user_id, create=False)
+            if found is None:
+                created = yield v4.create_user(
+                    user_id=user_id, first_name=first_name, last_name=last_name, email=email
+                )
+                found = created.uuid
+                info.ids[("user", user_id)] = created.uuid
+        else:
+            created = yield v4.create_user(first_name=first_name, last_name=last_name, email=email)
+            found = created.uuid
+        assert found is not None
+        thread = yield v4.create_thread(found)
+        return m.UserThread(user_id=found, session_id=thread.uuid)
+    if user_id is None:
+        raise ValueError(f"create_user_and_thread needs a user_id on {info.api_version}")
+    import uuid as _uuid
+
+    session_id = _uuid.uuid4().hex
+    if info.api_version == "v3":
+        from zep_integrations import _api_v3 as v3
+
+        try:
+            yield v3.add_user(user_id, first_name=first_name, last_name=last_name, email=email)
+        except (BadRequestError, ConflictError) as exc:
+            if not _already_exists(exc):
+                raise
+    else:
+        try:
+            yield _api.add_user(user_id, first_name=first_name, last_name=last_name, email=email)
+        except (BadRequestError, ConflictError) as exc:
+            if not _already_exists(exc):
+                raise
+    yield from ensure_session(session_id, user_id)
+    return m.UserThread(user_id=user_id, session_id=session_id)

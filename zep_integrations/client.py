@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import pydantic
 
-from zep_integrations import _api, _api_v3, _api_v4, _config
+from zep_integrations import _api, _api_v3, _api_v4, _config, _sessions
 from zep_integrations import models as m
 from zep_integrations._api import CLIENT_INFO, Call, ClientInfo, Flow, Sleep
 from zep_integrations._client_v3 import V3, AsyncV3
@@ -389,6 +389,24 @@ class ZepClient(_BaseClient):
     def v4(self) -> V4:
         """The Zep v4 (UUID) operations; usable when ``api_version == "v4"``."""
         return V4(self)
+
+    def create_user_and_thread(
+        self,
+        user_id: str | None = None,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email: str | None = None,
+    ) -> m.UserThread:
+        """Create (or find) a user and start a thread for it, on any version (see README).
+
+        On v4 the result holds the user and thread UUIDs to store and pass to the adapters as
+        ``user_id`` and ``session_id``.
+        """
+        flow = _sessions.create_user_and_thread(
+            user_id, first_name=first_name, last_name=last_name, email=email
+        )
+        return self.run(flow)
 
     # -- 4.1 Sessions (v2 only) --------------------------------------------------------------
 
@@ -958,6 +976,24 @@ class AsyncZepClient(_BaseClient):
     def v4(self) -> AsyncV4:
         """The Zep v4 (UUID) operations; usable when ``api_version == "v4"``."""
         return AsyncV4(self)
+
+    async def create_user_and_thread(
+        self,
+        user_id: str | None = None,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        email: str | None = None,
+    ) -> m.UserThread:
+        """Create (or find) a user and start a thread for it, on any version (see README).
+
+        On v4 the result holds the user and thread UUIDs to store and pass to the adapters as
+        ``user_id`` and ``session_id``.
+        """
+        flow = _sessions.create_user_and_thread(
+            user_id, first_name=first_name, last_name=last_name, email=email
+        )
+        return await self.run(flow)
 
     # -- 4.1 Sessions (v2 only) --------------------------------------------------------------
 

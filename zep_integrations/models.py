@@ -350,3 +350,14 @@ class DocumentSearchResponse(ZepModel):
     current_page: int | None = None
     total_pages: int | None = None
     query_vector: list[float] | None = None
+
+
+class UserThread(ZepModel):
+    """A user and a conversation, as returned by ``client.create_user_and_thread``.
+
+    On v4 both are server UUIDs the app must store (``user_id`` = the user's UUID,
+    ``session_id`` = the thread's UUID); on v2/v3 they are the client-chosen ids.
+    """
+
+    user_id: str
+    session_id: str
