@@ -61,7 +61,7 @@ def test_api_version_resolution(
 )
 def test_bad_or_contradictory_version_is_a_clear_value_error(kwargs: dict[str, Any]) -> None:
     """An unknown version, or one the URL contradicts, fails at construction with a fix."""
-    with pytest.raises(ValueError, match="api_version|must be one of"):
+    with pytest.raises(ValueError, match=r"api_version|must be one of"):
         ZepClient(**kwargs)
 
 

@@ -96,11 +96,11 @@ def test_embedded_v4_server_stores_a_retried_write_once() -> None:
     class LoseFirstAnswer(httpx.BaseTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             response = inner.handle_request(request)
-            if request.method == "POST" and request.url.path.endswith("/messages"):
-                if not lost["done"]:
-                    lost["done"] = True
-                    response.read()
-                    raise httpx.ReadTimeout("answer lost", request=request)
+            is_write = request.method == "POST" and request.url.path.endswith("/messages")
+            if is_write and not lost["done"]:
+                lost["done"] = True
+                response.read()
+                raise httpx.ReadTimeout("answer lost", request=request)
             return response
 
     client._http._transport = LoseFirstAnswer()

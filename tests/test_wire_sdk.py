@@ -9,6 +9,7 @@ the presence of an ``Idempotency-Key`` (not its random value). Telemetry headers
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qsl
@@ -78,10 +79,9 @@ def _ours(version: str, ops: list[Op]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for name, _, ours in ops:
         seen.clear()
-        try:
+        # The empty answer may not parse; what is compared is the request.
+        with contextlib.suppress(Exception):
             ours(client)
-        except Exception:
-            pass
         out[name] = list(seen)
     return out
 

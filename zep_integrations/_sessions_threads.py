@@ -192,9 +192,31 @@ def write_messages(
     if info.api_version == "v4":
         uuid = yield from thread_uuid(info, session_id, user_id=user_id, create=True)
         assert uuid is not None
-        result4: m4.AddMessagesResult = yield from send_all(
-            v4.add_messages(uuid, messages, return_context=return_context)
-        )
+        calls4 = v4.add_messages(uuid, messages, return_context=return_context)
+        try:
+            result4: m4.AddMessagesResult = yield from send_all(calls4)
+        except NotFoundError:
+            # The thread was deleted (clear() or a chat-store replace): v4 cannot recreate a
+            # UUID, so the session continues in a new thread of the same user, remembered by
+            # this client (the first chunk failed, so nothing was stored).
+            if user_id is None:
+                raise
+            info.ids.pop(("thread", session_id), None)
+            owner = yield from user_uuid(info, user_id, create=True)
+            assert owner is not None
+            thread: m4.Thread = yield v4.create_thread(owner)
+            assert thread.uuid is not None
+            logger.warning(
+                "Zep v4 thread %s no longer exists; session %r continues in the new thread %s "
+                "(remembered only by this client: store the new UUID).",
+                uuid,
+                session_id,
+                thread.uuid,
+            )
+            info.ids[("thread", session_id)] = thread.uuid
+            result4 = yield from send_all(
+                v4.add_messages(thread.uuid, messages, return_context=return_context)
+            )
         return m.AddMemoryResponse(context=result4.context)
     calls = v3.add_messages(session_id, messages, return_context=return_context)
     if not session_known:
