@@ -261,7 +261,7 @@ def test_bad_configuration_explains_the_fix(tmp_path: Path) -> None:
 def test_repr_shows_target_never_key() -> None:
     """repr() names where data goes and never contains the key."""
     client = ZepClient(api_key="sk-secret-123", base_url="http://h:1")
-    assert repr(client) == "ZepClient(target='http://h:1')"
+    assert repr(client) == "ZepClient(target='http://h:1', api_version='v2')"
     assert "sk-secret" not in repr(client.as_async())
 
 

@@ -52,6 +52,11 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
     them; reads that go through ``GET memory`` (``window`` or ``context_as_system_message`` set)
     also leave them in :attr:`last_memory` at no extra cost.
 
+    API versions: the same behaviour on v2, v3 and v4 (``client.api_version``). v3/v4 read the
+    window and the context block in two requests (v2: one) and have no session metadata; on v4
+    ``session_id`` is a thread UUID (or a v3 thread id, looked up once) and ``clear()`` retires
+    the thread's UUID (see README "API versions").
+
     Args:
         session_id: The Zep session to read and write.
         user_id: Owner of the session, created with it when missing.

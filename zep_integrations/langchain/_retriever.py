@@ -87,6 +87,10 @@ class ZepRetriever(BaseRetriever):
 
     ``k`` and the search options can be overridden per call: ``retriever.invoke(query, k=2)``.
 
+    API versions: on v3/v4 the scopes map onto graph search (facts -> edges, messages ->
+    episodes, summary -> thread summaries) over the user's whole graph; metadata filters exist
+    only on v2 and ``min_score`` is applied client-side.
+
     Args:
         session_id: Search this session.
         user_id: Search all sessions of this user (give exactly one of the two).

@@ -40,6 +40,10 @@ class ZepChatStore(BaseChatStore):
     The async methods use an :class:`~zep_integrations.AsyncZepClient` (given, or derived from
     ``client``); they never run the sync ones in a thread.
 
+    API versions: deleting one message is a metadata tombstone on every version; on v4 keys are
+    thread UUIDs and ``set_messages``/``delete_messages`` retire the thread (later writes go to a
+    new thread of ``user_id``, remembered by the client).
+
     Args:
         client: Sync client; default: a ``ZepClient()`` created on first use.
         async_client: Async client; default: ``client.as_async()``.

@@ -51,6 +51,10 @@ class ZepMemory(BaseMemory):
     mode a user message ``put()`` without a following read stays pending until the next read,
     write or :meth:`flush`.
 
+    API versions: on v3/v4 a read of the window and the context costs two requests (v2: one),
+    so an uncached turn costs one request more than on v2; with ``cache_window`` the window is
+    not re-read. On v4 ``session_id`` is a thread UUID or a v3 thread id (README "API versions").
+
     Args:
         session_id: The Zep session (created on first write).
         user_id: Owner of the session, created with it when missing.
@@ -293,6 +297,9 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
     window to :meth:`aput`, which writes them to the Zep session in one request (per 30);
     :meth:`aget` returns Zep's context for the session (one request), which ``Memory`` inserts
     into its system message.
+
+    API versions: the context comes from ``GET threads/{id}/context`` on v3/v4 (one request
+    plus the window read), from the memory read on v2.
 
     Args:
         session_id: The Zep session.

@@ -26,6 +26,9 @@ class ZepRetriever(BaseRetriever):
     fact or summary, with ``session_id``, ``role`` and ``uuid`` in its metadata. A missing session
     or user gives ``[]``. One request per query; :meth:`aretrieve` is really async.
 
+    API versions: on v3/v4 the scopes map onto graph search (facts -> edges, messages ->
+    episodes, summary -> thread summaries); metadata filters exist only on v2.
+
     Args:
         session_id: Search this session (exactly one of ``session_id`` and ``user_id``).
         user_id: Search every session of this user.
