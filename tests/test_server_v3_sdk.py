@@ -222,7 +222,9 @@ def test_written_through_v2_read_and_searched_through_v3(
     v2.memory.add_session(session_id=legacy, user_id=user)
     v2.memory.add(
         legacy,
-        messages=[V2Message(role_type="user", role="Kim", content="I live in Oslo. I own a kayak.")],
+        messages=[
+            V2Message(role_type="user", role="Kim", content="I live in Oslo. I own a kayak.")
+        ],
     )
     with ZepClient(base_url=served.url, api_key=KEY) as client:
         client.add_session(ours, user_id=user)
