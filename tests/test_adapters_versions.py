@@ -20,7 +20,7 @@ from zep_integrations import ZepClient
 from zep_integrations.langchain import ZepChatMessageHistory, ZepRetriever
 from zep_integrations.llama_index import ZepChatStore, ZepMemory
 
-VERSIONS = ["v2", "v4"]
+VERSIONS = ["v2", "v3", "v4"]
 
 
 class Counting(httpx.BaseTransport):

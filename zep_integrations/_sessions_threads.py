@@ -15,6 +15,7 @@ UUID is remembered only by this client (logged at WARNING): store thread UUIDs (
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -34,7 +35,39 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _ROLE_KEY = "zep_role_type"
 """v4 has no ``norole``: such messages are sent as ``user`` with this metadata key, restored on
 read, so a round trip is lossless."""
+_JSON_KEY = "zep_json_keys"
+"""v3/v4 metadata values must be scalars or arrays of scalars (``zep-api-today.md`` 3.3); the
+adapters keep nested values (LangChain/LlamaIndex message payloads), so those are stored as JSON
+strings and listed under this key, then decoded on read: a lossless round trip."""
 PAGE = 100
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _encode_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    nested = [
+        key
+        for key, value in metadata.items()
+        if not (_scalar(value) or (isinstance(value, list) and all(map(_scalar, value))))
+    ]
+    if not nested:
+        return metadata
+    out = {key: json.dumps(value) if key in nested else value for key, value in metadata.items()}
+    out[_JSON_KEY] = nested
+    return out
+
+
+def _decode_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    nested = metadata.pop(_JSON_KEY, None)
+    if isinstance(nested, list):
+        for key in nested:
+            if isinstance(metadata.get(key), str):
+                metadata[key] = json.loads(metadata[key])
+    return metadata
+
+
 SCOPES = {None: "episodes", "messages": "episodes", "facts": "edges", "summary": "thread_summaries"}
 
 
@@ -68,7 +101,7 @@ def to_thread_message(data: Mapping[str, Any], version: str) -> dict[str, Any]:
         out["role"] = "user"
         metadata = {**(metadata or {}), _ROLE_KEY: "norole"}
     if metadata:
-        out["metadata"] = metadata
+        out["metadata"] = _encode_metadata(metadata)
     if data.get("created_at") is not None:
         out["reference_time" if version == "v4" else "created_at"] = data["created_at"]
     return out
@@ -76,7 +109,7 @@ def to_thread_message(data: Mapping[str, Any], version: str) -> dict[str, Any]:
 
 def from_thread_message(message: m3.Message | m4.Message) -> m.Message:
     """A v3/v4 message in the v2 shape the adapters read."""
-    metadata = dict(message.metadata) if message.metadata else None
+    metadata = _decode_metadata(dict(message.metadata)) if message.metadata else None
     role_type = message.role
     if metadata and metadata.get(_ROLE_KEY) == "norole":
         role_type = "norole"
