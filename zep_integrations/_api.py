@@ -77,10 +77,14 @@ class ClientInfo:
         api_version: The client's API version.
         ids: The client's cache of resolved identifiers (v4: app id -> UUID), shared with the
             clients derived from it, so a lookup happens once per client.
+        contexts: The latest context block per session (v3/v4), bounded.
     """
 
     api_version: str
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    contexts: dict[str, str] = field(default_factory=dict)
+    """v3/v4: the context block the last write of a session returned, so the next memory read
+    needs one request, not two (see ``_sessions_threads.read_memory``)."""
 
 
 class _InfoRequest:

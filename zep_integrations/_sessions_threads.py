@@ -40,6 +40,8 @@ _JSON_KEY = "zep_json_keys"
 adapters keep nested values (LangChain/LlamaIndex message payloads), so those are stored as JSON
 strings and listed under this key, then decoded on read: a lossless round trip."""
 PAGE = 100
+MAX_PAGE = 1000
+"""The largest v4 ``page_size`` (the embedded server's limit; Zep documents 50 for search)."""
 
 
 def _scalar(value: Any) -> bool:
@@ -222,6 +224,10 @@ def write_messages(
 ) -> Flow[m.AddMemoryResponse]:
     """Store validated v2-shaped messages in the thread, creating it first unless known."""
     messages = [to_thread_message(data, info.api_version) for data in wire]
+    # v3/v4 read the window and the context with two requests; the context returned by this
+    # write (it covers the messages just written) lets the next memory read skip the second.
+    wanted = return_context
+    return_context = True
     if info.api_version == "v4":
         uuid = yield from thread_uuid(info, session_id, user_id=user_id, create=True)
         assert uuid is not None
@@ -250,12 +256,26 @@ def write_messages(
             result4 = yield from send_all(
                 v4.add_messages(thread.uuid, messages, return_context=return_context)
             )
-        return m.AddMemoryResponse(context=result4.context)
+        _remember(info, session_id, result4.context)
+        return m.AddMemoryResponse(context=result4.context if wanted else None)
     calls = v3.add_messages(session_id, messages, return_context=return_context)
     if not session_known:
         yield from ensure_session(info, session_id, user_id)
     result3: m3.AddThreadMessagesResponse = yield from send_all(calls)
-    return m.AddMemoryResponse(context=result3.context)
+    _remember(info, session_id, result3.context)
+    return m.AddMemoryResponse(context=result3.context if wanted else None)
+
+
+CONTEXTS_KEPT = 1024
+
+
+def _remember(info: ClientInfo, session_id: str, context: str | None) -> None:
+    contexts = info.contexts
+    contexts.pop(session_id, None)
+    if context is not None:
+        contexts[session_id] = context
+        if len(contexts) > CONTEXTS_KEPT:  # drop the oldest (dicts keep insertion order)
+            contexts.pop(next(iter(contexts)), None)
 
 
 def read_messages(
@@ -270,10 +290,20 @@ def read_messages(
             if lastn is not None:
                 if lastn == 0:
                     return []
-                page: m4.Page[m4.Message] = yield v4.list_messages(
-                    uuid, page_size=lastn, order="desc"
-                )
-                return [from_thread_message(msg) for msg in reversed(page.items)]
+                newest: list[m4.Message] = []
+                after: str | None = None
+                while len(newest) < lastn:  # newest first, as few pages as lastn needs
+                    page: m4.Page[m4.Message] = yield v4.list_messages(
+                        uuid,
+                        page_size=min(lastn - len(newest), MAX_PAGE),
+                        cursor=after,
+                        order="desc",
+                    )
+                    newest.extend(page.items)
+                    if not page.next_cursor or not page.items:
+                        break
+                    after = page.next_cursor
+                return [from_thread_message(msg) for msg in reversed(newest[:lastn])]
             out: list[m.Message] = []
             cursor: str | None = None
             while True:
@@ -302,11 +332,19 @@ def read_messages(
 
 
 def read_memory(info: ClientInfo, session_id: str, lastn: int | None) -> Flow[m.Memory | None]:
-    """The window and the context block: two reads (v3/v4 have no combined memory read)."""
+    """The window and the context block.
+
+    v3/v4 have no combined memory read: the context is the one this client's last write of the
+    session returned (so a chat turn stays one read and one write), else a second request. A
+    write by another process is seen in the window at once and in the context from the next
+    write on.
+    """
     messages = yield from read_messages(info, session_id, lastn)
     if messages is None:
         return None
-    context: str | None = None
+    context = info.contexts.get(session_id)
+    if context is not None:  # returned by this client's last write of the session
+        return m.Memory(messages=messages, context=context or None)
     try:
         if info.api_version == "v4":
             uuid = yield from thread_uuid(info, session_id)
@@ -323,6 +361,7 @@ def read_memory(info: ClientInfo, session_id: str, lastn: int | None) -> Flow[m.
 
 def delete_session(info: ClientInfo, session_id: str) -> Flow[None]:
     """Delete the thread; missing is not an error (idempotent)."""
+    info.contexts.pop(session_id, None)
     try:
         if info.api_version == "v4":
             uuid = yield from thread_uuid(info, session_id)
