@@ -18,6 +18,8 @@ Sections:
   * Transport: the same add-memory + get-memory requests to the same ``serve`` through
     ``ZepClient``, raw ``httpx.Client`` (peer) and the official ``zep-cloud`` SDK.
   * Cold import: ``import X`` timed inside a fresh interpreter.
+  * API versions: the LangChain and LlamaIndex turns on the embedded server speaking v2, v3 and
+    v4 (``--only versions``), each against the v2 row of the same run (target: within 1.15x).
 
 Requests per turn are counted in a separate, untimed pass (httpx event hooks on our client; SQL
 statements via SQLAlchemy's ``before_cursor_execute`` for the SQL peers).
@@ -135,7 +137,11 @@ class Counter:
 
 
 def counted_clients(
-    counter: Counter, *, db_path: Path | None = None, base_url: str | None = None
+    counter: Counter,
+    *,
+    db_path: Path | None = None,
+    base_url: str | None = None,
+    api_version: str | None = None,
 ) -> tuple[ZepClient, AsyncZepClient]:
     """A sync/async client pair (embedded on ``db_path`` or served at ``base_url``) with hooks."""
     if db_path is not None:
@@ -149,8 +155,8 @@ def counted_clients(
             transport=server.async_transport(), event_hooks={"request": [counter.ahook]}
         )
         return (
-            ZepClient(db_path=db_path, http_client=sync_http),
-            AsyncZepClient(db_path=db_path, http_client=async_http),
+            ZepClient(db_path=db_path, http_client=sync_http, api_version=api_version),
+            AsyncZepClient(db_path=db_path, http_client=async_http, api_version=api_version),
         )
     sync_http = httpx.Client(event_hooks={"request": [counter.hook]})
     async_http = httpx.AsyncClient(event_hooks={"request": [counter.ahook]})
@@ -406,6 +412,108 @@ def llama_index_section(tmp: Path, rounds: int, turns: int) -> str:
     )
 
 
+# -- API versions ----------------------------------------------------------------------------
+
+
+def versions_section(tmp: Path, rounds: int, turns: int) -> str:
+    """LangChain and LlamaIndex turns on embedded v2, v3 and v4, against the v2 row."""
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+    from langchain_core.runnables.history import RunnableWithMessageHistory
+    from llama_index.core.chat_engine import SimpleChatEngine
+    from llama_index.core.llms import MockLLM
+
+    from zep_integrations.langchain import ZepChatMessageHistory
+    from zep_integrations.llama_index import ZepMemory
+
+    warnings.filterwarnings("ignore", message=".*deprecated.*")
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You are terse."), MessagesPlaceholder("history"), ("human", "{input}")]
+    )
+    llm = MockLLM(max_tokens=8)
+    user = "bench-user"
+
+    def session_for(client: ZepClient) -> Callable[[], str]:
+        # A new conversation per SESSION_TURNS turns. v2/v3 create it on the first write from a
+        # client-chosen id; v4 threads have server UUIDs, so the app creates one (1 request).
+        if client.api_version == "v4":
+            return lambda: client.create_user_and_thread(user).session_id
+        return lambda: uuid.uuid4().hex
+
+    def lc_round(client: ZepClient, aclient: AsyncZepClient, is_async: bool) -> Any:
+        chain = RunnableWithMessageHistory(
+            prompt | GenericFakeChatModel(messages=itertools.cycle([AIMessage("Noted.")])),
+            lambda sid: ZepChatMessageHistory(
+                sid, user_id=user, client=client, async_client=aclient
+            ),
+            input_messages_key="input",
+            history_messages_key="history",
+        )
+        new_session = session_for(client)
+
+        def run(turns: int) -> None:
+            for start in range(0, turns, SESSION_TURNS):
+                config = {"configurable": {"session_id": new_session()}}
+                for i in range(min(SESSION_TURNS, turns - start)):
+                    chain.invoke({"input": f"My favourite number is {i}."}, config)
+
+        async def arun(turns: int) -> None:
+            for start in range(0, turns, SESSION_TURNS):
+                config = {"configurable": {"session_id": new_session()}}
+                for i in range(min(SESSION_TURNS, turns - start)):
+                    await chain.ainvoke({"input": f"My favourite number is {i}."}, config)
+
+        return arun if is_async else run
+
+    def li_round(client: ZepClient, aclient: AsyncZepClient, is_async: bool) -> Any:
+        new_session = session_for(client)
+
+        def engine() -> SimpleChatEngine:
+            memory = ZepMemory.from_defaults(
+                new_session(), user_id=user, client=client, async_client=aclient
+            )
+            return SimpleChatEngine.from_defaults(llm=llm, memory=memory)
+
+        def run(turns: int) -> None:
+            for start in range(0, turns, SESSION_TURNS):
+                chat = engine()
+                for i in range(min(SESSION_TURNS, turns - start)):
+                    chat.chat(f"My favourite number is {i}.")
+
+        async def arun(turns: int) -> None:
+            for start in range(0, turns, SESSION_TURNS):
+                chat = engine()
+                for i in range(min(SESSION_TURNS, turns - start)):
+                    await chat.achat(f"My favourite number is {i}.")
+
+        return arun if is_async else run
+
+    out: list[str] = []
+    for title, make in (("LangChain turn", lc_round), ("LlamaIndex turn", li_round)):
+        for is_async in (False, True):
+            rows: list[Contender] = []
+            for version in ("v2", "v3", "v4"):
+                db = tmp / f"versions-{title[:2]}-{is_async}-{version}.db"
+                client = ZepClient(db_path=db, api_version=version)
+                aclient = AsyncZepClient(db_path=db, api_version=version)
+                counter = Counter()
+                c, ac = counted_clients(counter, db_path=db, api_version=version)
+                name = f"{'async ' if is_async else ''}{title}, embedded {version}"
+                timed = make(client, aclient, is_async)
+                row = (
+                    Contender(name, round_async=timed)
+                    if is_async
+                    else Contender(name, round_sync=timed)
+                )
+                row.per_turn = per_turn(counter, make(c, ac, is_async))
+                rows.append(row)
+            run_interleaved(rows, rounds, turns)
+            kind = "async" if is_async else "sync"
+            out += [table(f"{title} ({kind}) by API version", "ms", rows, rows[0].name, None), ""]
+    return "\n".join(out).rstrip()
+
+
 # -- transport -------------------------------------------------------------------------------
 
 
@@ -525,7 +633,9 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200, help="transport ops per round (200)")
     parser.add_argument("--imports", type=int, default=7, help="cold imports per module (7)")
     parser.add_argument(
-        "--only", default="langchain,llama_index,transport,imports", help="sections to run"
+        "--only",
+        default="langchain,llama_index,transport,imports,versions",
+        help="sections to run",
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -542,6 +652,8 @@ def main() -> None:
                 print(llama_index_section(tmp, args.rounds, args.turns), end="\n\n", flush=True)
             if "transport" in only:
                 print(transport_section(url, args.rounds, args.ops), end="\n\n", flush=True)
+        if "versions" in only:
+            print(versions_section(tmp, args.rounds, args.turns), end="\n\n", flush=True)
         if "imports" in only:
             print(import_section(args.imports), end="\n\n")
     print(f"# total {time.perf_counter() - started:.0f} s")

@@ -82,9 +82,9 @@ class ClientInfo:
 
     api_version: str
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
-    contexts: dict[str, str] = field(default_factory=dict)
-    """v3/v4: the context block the last write of a session returned, so the next memory read
-    needs one request, not two (see ``_sessions_threads.read_memory``)."""
+    contexts: dict[str, str | None] = field(default_factory=dict)
+    """v3/v4: sessions whose context is read, with the block the last write returned (``None``
+    until one did), so the next memory read needs one request, not two."""
 
 
 class _InfoRequest:

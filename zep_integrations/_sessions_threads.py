@@ -224,10 +224,12 @@ def write_messages(
 ) -> Flow[m.AddMemoryResponse]:
     """Store validated v2-shaped messages in the thread, creating it first unless known."""
     messages = [to_thread_message(data, info.api_version) for data in wire]
-    # v3/v4 read the window and the context with two requests; the context returned by this
-    # write (it covers the messages just written) lets the next memory read skip the second.
+    # v3/v4 read the window and the context with two requests; for a session whose context is
+    # read, the context returned by this write (it covers the messages just written) lets the
+    # next memory read skip the second. Other sessions do not pay for assembling it.
     wanted = return_context
-    return_context = True
+    remember = session_id in info.contexts
+    return_context = True if (wanted or remember) else None
     if info.api_version == "v4":
         uuid = yield from thread_uuid(info, session_id, user_id=user_id, create=True)
         assert uuid is not None
@@ -256,13 +258,15 @@ def write_messages(
             result4 = yield from send_all(
                 v4.add_messages(thread.uuid, messages, return_context=return_context)
             )
-        _remember(info, session_id, result4.context)
+        if remember:
+            _remember(info, session_id, result4.context)
         return m.AddMemoryResponse(context=result4.context if wanted else None)
     calls = v3.add_messages(session_id, messages, return_context=return_context)
     if not session_known:
         yield from ensure_session(info, session_id, user_id)
     result3: m3.AddThreadMessagesResponse = yield from send_all(calls)
-    _remember(info, session_id, result3.context)
+    if remember:
+        _remember(info, session_id, result3.context)
     return m.AddMemoryResponse(context=result3.context if wanted else None)
 
 
@@ -272,10 +276,9 @@ CONTEXTS_KEPT = 1024
 def _remember(info: ClientInfo, session_id: str, context: str | None) -> None:
     contexts = info.contexts
     contexts.pop(session_id, None)
-    if context is not None:
-        contexts[session_id] = context
-        if len(contexts) > CONTEXTS_KEPT:  # drop the oldest (dicts keep insertion order)
-            contexts.pop(next(iter(contexts)), None)
+    contexts[session_id] = context
+    if len(contexts) > CONTEXTS_KEPT:  # drop the oldest (dicts keep insertion order)
+        contexts.pop(next(iter(contexts)), None)
 
 
 def read_messages(
@@ -345,6 +348,7 @@ def read_memory(info: ClientInfo, session_id: str, lastn: int | None) -> Flow[m.
     context = info.contexts.get(session_id)
     if context is not None:  # returned by this client's last write of the session
         return m.Memory(messages=messages, context=context or None)
+    _remember(info, session_id, None)  # from now on, writes bring the context back
     try:
         if info.api_version == "v4":
             uuid = yield from thread_uuid(info, session_id)
