@@ -15,6 +15,7 @@ from zep_integrations.server import graph
 from zep_integrations.server.handler import HTTPError
 from zep_integrations.server.knowledge import GraphIntelligence
 from zep_integrations.server.storage import loads
+from zep_integrations.server.threads import sql_int
 
 __all__ = [
     "delete_edge",
@@ -80,7 +81,7 @@ def list_edges(
     sql += " ORDER BY id"
     if limit is not None:
         sql += " LIMIT ?"
-        args.append(limit)
+        args.append(sql_int(limit))
     return [graph.edge_json(row, owner, hooks) for row in conn.execute(sql, args)]
 
 
@@ -128,7 +129,7 @@ def list_episodes(
     ``lastn`` keeps the newest ``lastn`` (by creation time); absent, all of them.
     """
     items: list[tuple[str, int, dict[str, Any]]] = []
-    limit = -1 if lastn is None else lastn
+    limit = -1 if lastn is None else sql_int(lastn)
     if owner.kind == "user":
         for row in conn.execute(
             "SELECT messages.*, sessions.session_id AS thread_id FROM messages"

@@ -48,7 +48,7 @@ def delete_episode(ctx: Ctx) -> tuple[int, Any]:
 
 def list_episodes(ctx: Ctx) -> tuple[int, Any]:
     """``GET graph/episodes/user/{user_id}`` and ``…/graph/{graph_id}`` with ``lastn``."""
-    lastn = ctx.q_int("lastn")
+    lastn = ctx.q_int("lastn") or None  # 0 or absent: all of them
     with ctx.env.store.read() as conn:
         return 200, {"episodes": graph_items.list_episodes(conn, _owner(ctx, conn), lastn)}
 
