@@ -410,3 +410,24 @@ def test_huge_page_sizes_read_everything_instead_of_failing(
     _say(http, "t1", "I live in Oslo.")
     response = http.request(method, path, params=params, json=body)
     assert response.status_code == 200, response.text
+
+
+def test_graph_batch_is_all_or_nothing(server: ZepServer, http: httpx.Client) -> None:
+    """A batch with one bad episode stores none; a good batch stores all, in order."""
+    _user_and_thread(http)
+    good = {"type": "text", "data": "Jane visited Rome."}
+    bad = http.post(
+        "graph-batch",
+        json={"user_id": "jane", "episodes": [good, {"type": "json", "data": "{"}]},
+    )
+    assert bad.status_code == 400 and "episodes[1].data" in bad.json()["message"]
+    with server.storage.read() as conn:
+        assert conn.execute("SELECT count(*) FROM episodes").fetchone()[0] == 0
+    added = http.post(
+        "graph-batch",
+        json={"user_id": "jane", "document_id": "doc", "episodes": [good, {**good, "data": "Hi."}]},
+    )
+    assert [(e["content"], e["document_id"]) for e in added.json()] == [
+        ("Jane visited Rome.", "doc"),
+        ("Hi.", "doc"),
+    ]
