@@ -433,3 +433,18 @@ def test_graph_batch_is_all_or_nothing(server: ZepServer, http: httpx.Client) ->
         ("Jane visited Rome.", "doc"),
         ("Hi.", "doc"),
     ]
+
+
+def test_strict_ontology_makes_no_generic_entities(http: httpx.Client) -> None:
+    """With strict_ontology (and no ontology here) facts hang from the user node, no entities."""
+    _user_and_thread(http)
+    _say(http, "t1", "I live in Oslo.", strict_ontology=True)
+    http.post(
+        "graph",
+        json={"user_id": "jane", "type": "text", "data": "Jane met Ola.", "strict_ontology": True},
+    )
+    edges = http.post("graph/edge/user/jane", json={}).json()
+    assert [e["target_node_name"] for e in edges] == ["Jane", "Jane"]
+    assert [n["name"] for n in http.post("graph/node/user/jane", json={}).json()] == ["Jane"]
+    refused = _say(http, "t1", "x", strict_ontology="yes")
+    assert refused.status_code == 400 and "strict_ontology" in refused.json()["message"]

@@ -259,8 +259,13 @@ def record_facts(
     facts: Sequence[tuple[str, Sequence[str]]],
     valid_at: str,
     now: str,
+    *,
+    strict_ontology: bool = False,
 ) -> list[str]:
     """Store ``(fact, source episode uuids)`` pairs as edges of ``owner``'s graph.
+
+    With ``strict_ontology`` no generic entity is made (no ontology is configured here, so
+    every entity would be one): the facts hang from the user's or graph's own node.
 
     A fact the owner already holds (same text, still valid) is skipped. A speaker's new fact with
     the same relation name as one of their current ones but another entity ("Jane: I live in
@@ -275,7 +280,7 @@ def record_facts(
             (owner.rowid, fact),
         ).fetchone():
             continue
-        entities = not_the_user(owner, hooks.extract_entities(fact))
+        entities = [] if strict_ontology else not_the_user(owner, hooks.extract_entities(fact))
         name = hooks.relation_name(fact, entities[0] if entities else None)
         speaker = _speaker(fact)
         # Only a speaker's own statements supersede each other ("Jane: I live in ..."); two
@@ -393,6 +398,7 @@ def add_data_episode(
     source_description: str | None = None,
     metadata: dict[str, Any] | None = None,
     document_id: str | None = None,
+    strict_ontology: bool = False,
 ) -> dict[str, Any]:
     """Store data added to a graph as an episode and its facts as edges; the ``Episode``.
 
@@ -418,7 +424,15 @@ def add_data_episode(
     )
     facts = hooks.extract_data_facts(source, data)
     record_facts(
-        conn, hooks, new_uuid, owner, None, [(f, [episode_uuid]) for f in facts], created_at, now
+        conn,
+        hooks,
+        new_uuid,
+        owner,
+        None,
+        [(fact, [episode_uuid]) for fact in facts],
+        created_at,
+        now,
+        strict_ontology=strict_ontology,
     )
     row = conn.execute("SELECT * FROM episodes WHERE uuid = ?", (episode_uuid,)).fetchone()
     return data_episode_json(row)

@@ -33,7 +33,12 @@ from zep_integrations.server.handler import (
     field_strs,
 )
 from zep_integrations.server.knowledge import graph_hooks
-from zep_integrations.server.routes_v3_threads import metadata_field, parse_time, valid_id
+from zep_integrations.server.routes_v3_threads import (
+    metadata_field,
+    parse_time,
+    strict_flag,
+    valid_id,
+)
 from zep_integrations.server.threads import sql_int
 
 __all__ = ["MAX_DATA_CHARS", "MAX_SEARCH_LIMIT", "ROUTES", "SUPPORTED_FILTERS"]
@@ -195,6 +200,7 @@ def _episode(body: Any, what: str, document_id: str | None) -> dict[str, Any]:
 
 
 def _add(ctx: Ctx, body: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    strict = strict_flag(body)
     now = ctx.now()
     hooks = graph_hooks(ctx.env.intelligence)
     with ctx.env.store.write() as conn:
@@ -212,6 +218,7 @@ def _add(ctx: Ctx, body: dict[str, Any], episodes: list[dict[str, Any]]) -> list
                 source_description=episode["source_description"],
                 metadata=episode["metadata"],
                 document_id=episode["document_id"],
+                strict_ontology=strict,
             )
             for episode in episodes
         ]
