@@ -41,6 +41,7 @@ __all__ = [
     "graph_owner",
     "message_episode_json",
     "node_uuid",
+    "not_the_user",
     "owner_of_user",
     "record_facts",
     "user_graph_uuid",
@@ -76,6 +77,11 @@ class Owner:
         graph_uuid: The graph's UUID (for a user, :func:`user_graph_uuid`).
         name: The display name: the user's full name (else ``user_id``), or the graph's name.
         created_at: When the user or graph was created.
+
+    Example:
+        >>> owner = Owner("user", 7, "jane", "u-1", user_graph_uuid("u-1"), "Jane", "2024-01-01")
+        >>> owner.scope, owner.column, owner.root_uuid
+        ('u7', 'user_rowid', 'u-1')
     """
 
     kind: str
@@ -140,11 +146,19 @@ def graph_owner(conn: sqlite3.Connection, graph_id: str) -> Owner:
     )
 
 
-def edge_entities(row: sqlite3.Row, hooks: GraphIntelligence) -> list[str]:
+def not_the_user(owner: Owner, names: Sequence[str]) -> list[str]:
+    """``names`` without the user's own name: in a user's graph the user is the user's node."""
+    if owner.kind != "user":
+        return list(names)
+    own = {owner.name.casefold(), owner.name.split()[0].casefold(), owner.key.casefold()}
+    return [name for name in names if name.casefold() not in own]
+
+
+def edge_entities(row: sqlite3.Row, hooks: GraphIntelligence, owner: Owner) -> list[str]:
     """The entity names of a fact row (extracted on read for facts written before schema 3)."""
     stored = loads(row["entities"])
     if stored is None:
-        return hooks.extract_entities(row["content"])
+        return not_the_user(owner, hooks.extract_entities(row["content"]))
     return [str(name) for name in stored]
 
 
@@ -163,7 +177,7 @@ def edge_json(
     row: sqlite3.Row, owner: Owner, hooks: GraphIntelligence, score: float | None = None
 ) -> dict[str, Any]:
     """An ``EntityEdge`` (v3 shape) for a fact row."""
-    entities = edge_entities(row, hooks)
+    entities = edge_entities(row, hooks, owner)
     (source, source_name), (target, target_name) = _ends(owner, entities)
     root_labels = ["Entity", "User"] if owner.kind == "user" else ["Entity"]
     out: dict[str, Any] = {
@@ -245,8 +259,13 @@ def record_facts(
     facts: Sequence[tuple[str, Sequence[str]]],
     valid_at: str,
     now: str,
+    *,
+    strict_ontology: bool = False,
 ) -> list[str]:
     """Store ``(fact, source episode uuids)`` pairs as edges of ``owner``'s graph.
+
+    With ``strict_ontology`` no generic entity is made (no ontology is configured here, so
+    every entity would be one): the facts hang from the user's or graph's own node.
 
     A fact the owner already holds (same text, still valid) is skipped. A speaker's new fact with
     the same relation name as one of their current ones but another entity ("Jane: I live in
@@ -261,7 +280,7 @@ def record_facts(
             (owner.rowid, fact),
         ).fetchone():
             continue
-        entities = hooks.extract_entities(fact)
+        entities = [] if strict_ontology else not_the_user(owner, hooks.extract_entities(fact))
         name = hooks.relation_name(fact, entities[0] if entities else None)
         speaker = _speaker(fact)
         # Only a speaker's own statements supersede each other ("Jane: I live in ..."); two
@@ -379,6 +398,7 @@ def add_data_episode(
     source_description: str | None = None,
     metadata: dict[str, Any] | None = None,
     document_id: str | None = None,
+    strict_ontology: bool = False,
 ) -> dict[str, Any]:
     """Store data added to a graph as an episode and its facts as edges; the ``Episode``.
 
@@ -404,7 +424,15 @@ def add_data_episode(
     )
     facts = hooks.extract_data_facts(source, data)
     record_facts(
-        conn, hooks, new_uuid, owner, None, [(f, [episode_uuid]) for f in facts], created_at, now
+        conn,
+        hooks,
+        new_uuid,
+        owner,
+        None,
+        [(fact, [episode_uuid]) for fact in facts],
+        created_at,
+        now,
+        strict_ontology=strict_ontology,
     )
     row = conn.execute("SELECT * FROM episodes WHERE uuid = ?", (episode_uuid,)).fetchone()
     return data_episode_json(row)
