@@ -151,7 +151,8 @@ session's facts on every ``POST memory`` that states one."""
 
 _SCHEMA_V4_API = """
 CREATE TABLE idempotency_keys (
-    key TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
     fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL,
     body BLOB NOT NULL,

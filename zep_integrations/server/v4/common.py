@@ -170,15 +170,22 @@ def new_task(ctx: Ctx, conn: sqlite3.Connection, kind: str, result: Any = None) 
     The work is done synchronously, so a task is born ``succeeded``; ``GET tasks/{uuid}``
     reads it back as long as the database lives.
     """
-    task_uuid = ctx.env.new_uuid()
+    row = {
+        "uuid": ctx.env.new_uuid(),
+        "type": kind,
+        "status": "succeeded",
+        "result": dumps(result),
+        "created_at": ctx.now(),
+    }
     conn.execute(
-        "INSERT INTO tasks(uuid, type, status, result, created_at) VALUES (?, ?, ?, ?, ?)",
-        (task_uuid, kind, "succeeded", dumps(result), ctx.now()),
+        "INSERT INTO tasks(uuid, type, status, result, created_at)"
+        " VALUES (:uuid, :type, :status, :result, :created_at)",
+        row,
     )
-    return task_v4(conn.execute("SELECT * FROM tasks WHERE uuid = ?", (task_uuid,)).fetchone())
+    return task_v4(row)
 
 
-def task_v4(row: sqlite3.Row) -> dict[str, Any]:
+def task_v4(row: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
     """A ``Task``."""
     return {
         "uuid": row["uuid"],
@@ -219,7 +226,7 @@ def thread_v4(row: sqlite3.Row, user_uuid: str | None) -> dict[str, Any]:
     }
 
 
-def message_v4(row: sqlite3.Row, thread_uuid: str) -> dict[str, Any]:
+def message_v4(row: sqlite3.Row | Mapping[str, Any], thread_uuid: str) -> dict[str, Any]:
     """A v4 ``Message``: v2 ``role_type`` is v4 ``role``, v2 ``role`` is v4 ``name``."""
     return {
         "uuid": row["uuid"],

@@ -50,30 +50,29 @@ def append_messages(
     session: sqlite3.Row,
     messages: Sequence[NewMessage],
     ignore_roles: Sequence[str],
-) -> list[sqlite3.Row]:
-    """Store messages in a session with their facts and summary; return the stored rows."""
+) -> list[dict[str, Any]]:
+    """Store messages in a session with their facts and summary.
+
+    Returns the stored rows as ``{column: value}`` (``metadata`` still JSON text), built from
+    what was written rather than read back.
+    """
     now = ctx.now()
     rowid = int(session["id"])
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-    insert_many(
-        conn,
-        "messages",
-        MESSAGE_COLUMNS,
-        [
-            (
-                ctx.env.new_uuid(),
-                rowid,
-                m.name,
-                m.role,
-                m.content,
-                dumps(m.metadata),
-                token_count(m.content),
-                m.created_at or now,
-                now,
-            )
-            for m in messages
-        ],
-    )
+    rows = [
+        (
+            ctx.env.new_uuid(),
+            rowid,
+            m.name,
+            m.role,
+            m.content,
+            dumps(m.metadata),
+            token_count(m.content),
+            m.created_at or now,
+            now,
+        )
+        for m in messages
+    ]
+    insert_many(conn, "messages", MESSAGE_COLUMNS, rows)
     conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, rowid))
     ignored = set(ignore_roles)
     facts = ctx.env.intelligence.extract_facts(
@@ -86,9 +85,7 @@ def append_messages(
     if facts:
         add_facts(ctx, conn, rowid, facts)
     _summarise(ctx, conn, rowid)
-    return conn.execute(
-        "SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id", (rowid, before)
-    ).fetchall()
+    return [dict(zip(MESSAGE_COLUMNS, row, strict=True)) for row in rows]
 
 
 def user_session_rowids(conn: sqlite3.Connection, user_id: str) -> list[int]:

@@ -126,7 +126,22 @@ def list_messages(ctx: Ctx) -> tuple[int, Any]:
     return 200, page([message_v4(r, row["uuid"]) for r in rows], offset, int(total))
 
 
+_PLAIN_KEYS = frozenset({"role", "name", "content"})
+
+
 def _new_message(raw: Any, index: int) -> NewMessage:
+    # Fast path for the common message (role, content, optional name; ASCII text, which
+    # cannot hold a lone surrogate); anything else gets the checks below, which name the fault.
+    if type(raw) is dict and raw.keys() <= _PLAIN_KEYS:
+        role, content, name = raw.get("role"), raw.get("content"), raw.get("name")
+        if (
+            role in _ROLES
+            and type(content) is str
+            and len(content) <= MAX_MESSAGE_CHARS
+            and content.isascii()
+            and (name is None or (type(name) is str and name.isascii()))
+        ):
+            return NewMessage(role, name, content, None, None)
     param = f"messages[{index}]"
     if not isinstance(raw, dict):
         raise HTTPError(400, f"{param} must be an object", param=param)
