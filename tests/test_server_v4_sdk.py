@@ -143,7 +143,7 @@ def test_sdk_memory_workflow(served: str) -> None:
     assert out["edges"] == ["Jane: I live in Lisbon and I love surfing."]
     assert all(0 < s <= 1 for s in out["edge_scores"])  # type: ignore[attr-defined]
     assert out["edges_by_user"] == 1
-    assert out["nodes"] == ["Jane Roe"]
+    assert out["nodes"] == ["Jane Roe", "Lisbon"]
     assert out["episodes"] == ["Lisbon has great waves."]
     assert out["episode_thread"] == out["thread"]
     assert out["observations"] == [] and out["summaries"] == []

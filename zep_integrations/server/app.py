@@ -16,6 +16,9 @@ from zep_integrations.server import (
     routes_search,
     routes_sessions,
     routes_users,
+    routes_v3_graph,
+    routes_v3_threads,
+    routes_v3_users,
     v4,
 )
 from zep_integrations.server.handler import Api, Env, Request, Response, Route, handle
@@ -31,6 +34,10 @@ DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 """Zep CE's ``max_request_size`` (section 1, "Size limits")."""
 
 ROUTES: tuple[Route, ...] = (
+    # v3 first: where a v3 path is also a v2 path (users), the v3 route serves both.
+    *routes_v3_users.ROUTES,
+    *routes_v3_threads.ROUTES,
+    *routes_v3_graph.ROUTES,
     *routes_search.ROUTES,  # holds the literal "sessions/search"
     *routes_memory.ROUTES,
     *routes_facts.ROUTES,

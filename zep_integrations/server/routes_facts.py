@@ -19,10 +19,12 @@ def add_facts(ctx: Ctx, conn: sqlite3.Connection, session_rowid: int, facts: Seq
             "SELECT 1 FROM facts WHERE session_id = ? AND content = ?", (session_rowid, fact)
         ).fetchone():
             continue
+        # user_rowid puts the fact in its user's graph (see storage._SCHEMA_V3_GRAPH).
         conn.execute(
-            "INSERT INTO facts(uuid, session_id, content, rating, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (ctx.env.new_uuid(), session_rowid, fact, None, now),
+            "INSERT INTO facts(uuid, session_id, content, rating, created_at, user_rowid)"
+            " VALUES (?, ?, ?, ?, ?, (SELECT users.id FROM sessions JOIN users"
+            " ON users.user_id = sessions.user_id WHERE sessions.id = ?))",
+            (ctx.env.new_uuid(), session_rowid, fact, None, now, session_rowid),
         )
 
 

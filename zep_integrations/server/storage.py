@@ -149,6 +149,114 @@ CREATE INDEX facts_content ON facts(session_id, content);
 """Writing facts skips those a session already has: an index lookup instead of a scan of the
 session's facts on every ``POST memory`` that states one."""
 
+_FACT_SCOPE = (
+    "trim(coalesce('s' || {row}.session_id, '') || ' ' || coalesce('u' || {row}.user_rowid, '')"
+    " || ' ' || coalesce('g' || {row}.graph_rowid, ''))"
+)
+"""A fact's FTS scope holds every owner token (``s<session>``, ``u<user>``, ``g<graph>``), so one
+``scope : "u7"`` clause finds a user's facts from all of their threads and their added data."""
+
+
+def _graph_sql() -> str:
+    fact_new, fact_old = _FACT_SCOPE.format(row="new"), _FACT_SCOPE.format(row="old")
+    episode_new, episode_old = (
+        f"coalesce('u' || {row}.user_rowid, 'g' || {row}.graph_rowid)" for row in ("new", "old")
+    )
+    return f"""
+ALTER TABLE users ADD COLUMN time_zone TEXT;
+ALTER TABLE users ADD COLUMN disable_default_ontology INTEGER;
+CREATE TABLE graphs (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    graph_id TEXT NOT NULL UNIQUE,
+    name TEXT,
+    description TEXT,
+    time_zone TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE episodes (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    user_rowid INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    graph_rowid INTEGER REFERENCES graphs(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    content TEXT NOT NULL,
+    source_description TEXT,
+    metadata TEXT,
+    document_id TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX episodes_user ON episodes(user_rowid, id);
+CREATE INDEX episodes_graph ON episodes(graph_rowid, id);
+CREATE VIRTUAL TABLE episodes_fts USING fts5(
+    content, scope, content='', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER episodes_ai AFTER INSERT ON episodes BEGIN
+    INSERT INTO episodes_fts(rowid, content, scope) VALUES (new.id, new.content, {episode_new});
+END;
+CREATE TRIGGER episodes_ad AFTER DELETE ON episodes BEGIN
+    INSERT INTO episodes_fts(episodes_fts, rowid, content, scope)
+    VALUES ('delete', old.id, old.content, {episode_old});
+END;
+CREATE TABLE facts_graph (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+    user_rowid INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    graph_rowid INTEGER REFERENCES graphs(id) ON DELETE CASCADE,
+    content TEXT NOT NULL,
+    rating REAL,
+    created_at TEXT NOT NULL,
+    name TEXT,
+    entities TEXT,
+    episodes TEXT,
+    valid_at TEXT,
+    invalid_at TEXT,
+    expired_at TEXT
+);
+INSERT INTO facts_graph(id, uuid, session_id, user_rowid, content, rating, created_at)
+SELECT facts.id, facts.uuid, facts.session_id, users.id, facts.content, facts.rating,
+    facts.created_at
+FROM facts LEFT JOIN sessions ON sessions.id = facts.session_id
+LEFT JOIN users ON users.user_id = sessions.user_id;
+DROP TABLE facts;
+ALTER TABLE facts_graph RENAME TO facts;
+CREATE INDEX facts_session ON facts(session_id, id);
+CREATE INDEX facts_content ON facts(session_id, content);
+CREATE INDEX facts_user ON facts(user_rowid, id);
+CREATE INDEX facts_graph_owner ON facts(graph_rowid, id);
+DROP TABLE facts_fts;
+CREATE VIRTUAL TABLE facts_fts USING fts5(
+    content, scope, content='', tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO facts_fts(rowid, content, scope) SELECT id, content, {_FACT_SCOPE.format(row="facts")}
+FROM facts;
+CREATE TRIGGER facts_ai AFTER INSERT ON facts BEGIN
+    INSERT INTO facts_fts(rowid, content, scope) VALUES (new.id, new.content, {fact_new});
+END;
+CREATE TRIGGER facts_ad AFTER DELETE ON facts BEGIN
+    INSERT INTO facts_fts(facts_fts, rowid, content, scope)
+    VALUES ('delete', old.id, old.content, {fact_old});
+END;
+CREATE TRIGGER facts_au AFTER UPDATE OF content, session_id, user_rowid, graph_rowid ON facts BEGIN
+    INSERT INTO facts_fts(facts_fts, rowid, content, scope)
+    VALUES ('delete', old.id, old.content, {fact_old});
+    INSERT INTO facts_fts(rowid, content, scope) VALUES (new.id, new.content, {fact_new});
+END;
+"""
+
+
+_SCHEMA_V3_GRAPH = _graph_sql()
+"""The v3 thread API and the graph views (``server/graph.py``): user ``time_zone`` and
+``disable_default_ontology``; standalone ``graphs``; ``episodes`` (data added with ``POST
+graph``, messages being the other episodes); facts become graph edges: owned by a session, a user
+or a graph, with relation ``name``, ``entities`` (JSON names, the first one the target), source
+``episodes`` and validity dates. SQLite cannot relax ``facts.session_id NOT NULL`` in place, so
+the table is rebuilt with its rowids, and its FTS index rebuilt with the user token in every
+fact's scope. Every writer of
+a session's fact fills ``user_rowid`` from the session's user (``routes_facts.add_facts``)."""
+
 _SCHEMA_V4_API = """
 CREATE TABLE idempotency_keys (
     id INTEGER PRIMARY KEY,
@@ -172,7 +280,12 @@ CREATE TABLE tasks (
 ``server/idempotency.py``) and the tasks that deletes and ingestion return. Work is synchronous
 here, so a task is stored already ``succeeded`` in the transaction that did the work."""
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(), _SCHEMA_V2, _SCHEMA_V4_API)
+MIGRATIONS: tuple[str, ...] = (
+    _SCHEMA_V1 + _fts_sql(),
+    _SCHEMA_V2,
+    _SCHEMA_V3_GRAPH,
+    _SCHEMA_V4_API,
+)
 """Schema migrations; ``PRAGMA user_version`` is the number applied. Append, never edit."""
 
 

@@ -1,0 +1,410 @@
+"""The graph view of the store, version-neutral: owners, edges, nodes and episodes.
+
+One store, three views: a v2 session is a v3 thread; a v2 fact is a graph **edge**; messages
+and data added with ``POST graph`` are **episodes**; the user is a **node** and so is every
+entity the extraction names. Route modules of any API version translate shapes around these
+functions; they never query the graph tables themselves. Stable names (for the v3 and v4 routes):
+
+* Owners: :class:`Owner`, :func:`user_owner`, :func:`graph_owner`, :func:`owner_of_user`,
+  :func:`user_graph_uuid` (a user's graph UUID, derived from the user's UUID).
+* Writes: :func:`record_facts` (facts from messages or data, with entities, relation name,
+  source episodes and validity; a newer fact about the same relation invalidates the older one),
+  :func:`add_data_episode` (``POST graph``).
+* Records: :func:`edge_json`, :func:`message_episode_json`, :func:`data_episode_json`,
+  :func:`entity_node_json`, :func:`user_node_json`, :func:`user_summary`.
+* Search and context: ``server/graph_search.py``.
+
+Wire fields follow zep-cloud 3.30.0 ``types/entity_edge.py``, ``entity_node.py``, ``episode.py``;
+the v4 routes rename ``episodes`` to ``episode_uuids`` and add ``graph_uuid``/``user_uuid``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid as uuid_module
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zep_integrations.server.handler import HTTPError
+from zep_integrations.server.knowledge import GraphIntelligence
+from zep_integrations.server.storage import dumps, loads
+
+__all__ = [
+    "Owner",
+    "add_data_episode",
+    "data_episode_json",
+    "edge_entities",
+    "edge_json",
+    "entity_node_json",
+    "graph_owner",
+    "message_episode_json",
+    "node_uuid",
+    "owner_of_user",
+    "record_facts",
+    "user_graph_uuid",
+    "user_node_json",
+    "user_owner",
+    "user_summary",
+]
+
+_NAMESPACE = uuid_module.UUID("6f1d3c52-8a4e-4c1b-9a0e-2f5b7d9c4e31")
+SUMMARY_FACTS = 5
+"""Current facts the user summary is written from."""
+
+
+def user_graph_uuid(user_uuid: str) -> str:
+    """The UUID of a user's graph: derived from the user's UUID, so it needs no column."""
+    return str(uuid_module.uuid5(_NAMESPACE, f"graph:{user_uuid}"))
+
+
+def node_uuid(graph_uuid: str, name: str) -> str:
+    """The UUID of the entity node ``name`` in a graph (case-insensitive, stable)."""
+    return str(uuid_module.uuid5(_NAMESPACE, f"node:{graph_uuid}:{name.casefold()}"))
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose graph: a user's (``kind="user"``) or a standalone graph (``kind="graph"``).
+
+    Attributes:
+        kind: ``"user"`` or ``"graph"``.
+        rowid: The ``users.id`` or ``graphs.id``.
+        key: The client-chosen ``user_id`` or ``graph_id``.
+        uuid: The user's or graph's UUID.
+        graph_uuid: The graph's UUID (for a user, :func:`user_graph_uuid`).
+        name: The display name: the user's full name (else ``user_id``), or the graph's name.
+        created_at: When the user or graph was created.
+    """
+
+    kind: str
+    rowid: int
+    key: str
+    uuid: str
+    graph_uuid: str
+    name: str
+    created_at: str
+
+    @property
+    def scope(self) -> str:
+        """The FTS scope token of this owner's facts and data episodes (``u7``, ``g3``)."""
+        return ("u" if self.kind == "user" else "g") + str(self.rowid)
+
+    @property
+    def column(self) -> str:
+        """The owner column of ``facts`` and ``episodes``."""
+        return "user_rowid" if self.kind == "user" else "graph_rowid"
+
+    @property
+    def root_uuid(self) -> str:
+        """The node facts hang from: the user's node (the user's UUID) or the graph's root."""
+        return self.uuid if self.kind == "user" else node_uuid(self.graph_uuid, "")
+
+
+def owner_of_user(row: sqlite3.Row) -> Owner:
+    """The :class:`Owner` of a ``users`` row."""
+    name = " ".join(p for p in (row["first_name"], row["last_name"]) if p) or row["user_id"]
+    return Owner(
+        "user",
+        int(row["id"]),
+        row["user_id"],
+        row["uuid"],
+        user_graph_uuid(row["uuid"]),
+        name,
+        row["created_at"],
+    )
+
+
+def user_owner(conn: sqlite3.Connection, user_id: str) -> Owner:
+    """The owner of a user's graph; 404 ``user not found``."""
+    row = conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    if row is None:
+        raise HTTPError(404, f"user not found: {user_id}")
+    return owner_of_user(row)
+
+
+def graph_owner(conn: sqlite3.Connection, graph_id: str) -> Owner:
+    """The owner of a standalone graph; 404 ``graph not found``."""
+    row = conn.execute("SELECT * FROM graphs WHERE graph_id = ?", (graph_id,)).fetchone()
+    if row is None:
+        raise HTTPError(404, f"graph not found: {graph_id}")
+    return Owner(
+        "graph",
+        int(row["id"]),
+        row["graph_id"],
+        row["uuid"],
+        row["uuid"],
+        row["name"] or row["graph_id"],
+        row["created_at"],
+    )
+
+
+def edge_entities(row: sqlite3.Row, hooks: GraphIntelligence) -> list[str]:
+    """The entity names of a fact row (extracted on read for facts written before schema 3)."""
+    stored = loads(row["entities"])
+    if stored is None:
+        return hooks.extract_entities(row["content"])
+    return [str(name) for name in stored]
+
+
+def _ends(owner: Owner, entities: Sequence[str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """``((source uuid, name), (target uuid, name))`` of an edge."""
+    root = (owner.root_uuid, owner.name)
+    nodes = [(node_uuid(owner.graph_uuid, name), name) for name in entities]
+    if owner.kind == "user":
+        return root, nodes[0] if nodes else root
+    if not nodes:
+        return root, root
+    return nodes[0], nodes[1] if len(nodes) > 1 else nodes[0]
+
+
+def edge_json(
+    row: sqlite3.Row, owner: Owner, hooks: GraphIntelligence, score: float | None = None
+) -> dict[str, Any]:
+    """An ``EntityEdge`` (v3 shape) for a fact row."""
+    entities = edge_entities(row, hooks)
+    (source, source_name), (target, target_name) = _ends(owner, entities)
+    root_labels = ["Entity", "User"] if owner.kind == "user" else ["Entity"]
+    out: dict[str, Any] = {
+        "uuid": row["uuid"],
+        "name": row["name"] or hooks.relation_name(row["content"], next(iter(entities), None)),
+        "fact": row["content"],
+        "source_node_uuid": source,
+        "target_node_uuid": target,
+        "source_node_name": source_name,
+        "target_node_name": target_name,
+        "source_node_labels": root_labels if source == owner.root_uuid else ["Entity"],
+        "target_node_labels": root_labels if target == owner.root_uuid else ["Entity"],
+        "attributes": {},
+        "episodes": loads(row["episodes"]) or [],
+        "created_at": row["created_at"],
+        "valid_at": row["valid_at"] or row["created_at"],
+        "invalid_at": row["invalid_at"],
+        "expired_at": row["expired_at"],
+    }
+    if score is not None:
+        out["score"] = score
+        out["relevance"] = score
+    return out
+
+
+def message_episode_json(
+    row: sqlite3.Row, thread_id: str, score: float | None = None
+) -> dict[str, Any]:
+    """An ``Episode`` for a stored message (``source="message"``)."""
+    out: dict[str, Any] = {
+        "uuid": row["uuid"],
+        "content": row["content"],
+        "created_at": row["created_at"],
+        "source": "message",
+        "source_description": None,
+        "role": row["role"],
+        "role_type": row["role_type"],
+        "thread_id": thread_id,
+        "metadata": loads(row["metadata"]),
+        "processed": True,
+        "task_id": row["uuid"],
+    }
+    if score is not None:
+        out["score"] = score
+        out["relevance"] = score
+    return out
+
+
+def data_episode_json(row: sqlite3.Row, score: float | None = None) -> dict[str, Any]:
+    """An ``Episode`` for data added with ``POST graph``."""
+    out: dict[str, Any] = {
+        "uuid": row["uuid"],
+        "content": row["content"],
+        "created_at": row["created_at"],
+        "source": row["source"],
+        "source_description": row["source_description"],
+        "document_id": row["document_id"],
+        "metadata": loads(row["metadata"]),
+        "processed": True,
+        "task_id": row["uuid"],
+    }
+    if score is not None:
+        out["score"] = score
+        out["relevance"] = score
+    return out
+
+
+def _speaker(fact: str) -> str:
+    head, sep, _ = fact.partition(": ")
+    return head if sep and len(head) <= 80 else ""
+
+
+def record_facts(
+    conn: sqlite3.Connection,
+    hooks: GraphIntelligence,
+    new_uuid: Callable[[], str],
+    owner: Owner,
+    session_rowid: int | None,
+    facts: Sequence[tuple[str, Sequence[str]]],
+    valid_at: str,
+    now: str,
+) -> list[str]:
+    """Store ``(fact, source episode uuids)`` pairs as edges of ``owner``'s graph.
+
+    A fact the owner already holds (same text, still valid) is skipped. A speaker's new fact with
+    the same relation name as one of their current ones but another entity ("Jane: I live in
+    Paris" after "Jane: I live in Rome") ends the old one: its ``invalid_at`` becomes the new fact's ``valid_at`` and
+    its ``expired_at`` now. Returns the UUIDs of the stored facts.
+    """
+    stored: list[str] = []
+    column = owner.column
+    for fact, episodes in _unique(facts):
+        if conn.execute(
+            f"SELECT 1 FROM facts WHERE {column} = ? AND content = ? AND invalid_at IS NULL",
+            (owner.rowid, fact),
+        ).fetchone():
+            continue
+        entities = hooks.extract_entities(fact)
+        name = hooks.relation_name(fact, entities[0] if entities else None)
+        speaker = _speaker(fact)
+        # Only a speaker's own statements supersede each other ("Jane: I live in ..."); two
+        # third-person facts with one relation name may both hold (two capitals).
+        if speaker and entities and name not in ("STATES", "RELATES_TO"):
+            for old in conn.execute(
+                f"SELECT id, content, entities FROM facts WHERE {column} = ? AND name = ?"
+                " AND invalid_at IS NULL",
+                (owner.rowid, name),
+            ).fetchall():
+                old_entities = loads(old["entities"]) or []
+                if _speaker(old["content"]) == speaker and old_entities[:1] != entities[:1]:
+                    conn.execute(
+                        "UPDATE facts SET invalid_at = ?, expired_at = ? WHERE id = ?",
+                        (valid_at, now, old["id"]),
+                    )
+        fact_uuid = new_uuid()
+        conn.execute(
+            f"INSERT INTO facts(uuid, session_id, {column}, content, rating, created_at, name,"
+            " entities, episodes, valid_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+            (
+                fact_uuid,
+                session_rowid,
+                owner.rowid,
+                fact,
+                now,
+                name,
+                dumps(entities),
+                dumps(list(episodes)),
+                valid_at,
+            ),
+        )
+        stored.append(fact_uuid)
+    return stored
+
+
+def _unique(facts: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str]]]:
+    merged: dict[str, list[str]] = {}
+    for fact, episodes in facts:
+        merged.setdefault(fact, [])
+        merged[fact] += [e for e in episodes if e not in merged[fact]]
+    return list(merged.items())
+
+
+def current_facts(conn: sqlite3.Connection, owner: Owner, n: int) -> list[sqlite3.Row]:
+    """The owner's ``n`` newest still-valid facts, newest first."""
+    return conn.execute(
+        f"SELECT * FROM facts WHERE {owner.column} = ? AND invalid_at IS NULL"
+        " ORDER BY id DESC LIMIT ?",
+        (owner.rowid, n),
+    ).fetchall()
+
+
+def user_summary(conn: sqlite3.Connection, owner: Owner, hooks: GraphIntelligence) -> str:
+    """The user summary (the user node's ``summary``), written from the current facts."""
+    rows = current_facts(conn, owner, SUMMARY_FACTS)
+    return hooks.summarize_user(owner.name, [row["content"] for row in rows])
+
+
+def user_node_json(
+    conn: sqlite3.Connection,
+    owner: Owner,
+    hooks: GraphIntelligence,
+    score: float | None = None,
+) -> dict[str, Any]:
+    """The user's own ``EntityNode``: the user's UUID, name and summary."""
+    out: dict[str, Any] = {
+        "uuid": owner.root_uuid,
+        "name": owner.name,
+        "labels": ["Entity", "User"] if owner.kind == "user" else ["Entity"],
+        "summary": user_summary(conn, owner, hooks) if owner.kind == "user" else "",
+        "attributes": {"user_id": owner.key} if owner.kind == "user" else {},
+        "created_at": owner.created_at,
+    }
+    if score is not None:
+        out["score"] = score
+        out["relevance"] = score
+    return out
+
+
+def entity_node_json(
+    owner: Owner, name: str, facts: Sequence[sqlite3.Row], score: float | None = None
+) -> dict[str, Any]:
+    """An entity ``EntityNode``; its summary is the facts about it (newest three)."""
+    newest = sorted(facts, key=lambda row: -int(row["id"]))[:3]
+    episodes: list[str] = []
+    for row in facts:
+        episodes += [e for e in loads(row["episodes"]) or [] if e not in episodes]
+    out: dict[str, Any] = {
+        "uuid": node_uuid(owner.graph_uuid, name),
+        "name": name,
+        "labels": ["Entity"],
+        "summary": " ".join(row["content"].rstrip(".") + "." for row in newest),
+        "attributes": {},
+        "created_at": min((row["created_at"] for row in facts), default=owner.created_at),
+        "episodes": episodes[:20],
+        "episodes_truncated": len(episodes) > 20,
+    }
+    if score is not None:
+        out["score"] = score
+        out["relevance"] = score
+    return out
+
+
+def add_data_episode(
+    conn: sqlite3.Connection,
+    hooks: GraphIntelligence,
+    new_uuid: Callable[[], str],
+    owner: Owner,
+    *,
+    source: str,
+    data: str,
+    created_at: str,
+    now: str,
+    source_description: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    document_id: str | None = None,
+) -> dict[str, Any]:
+    """Store data added to a graph as an episode and its facts as edges; the ``Episode``.
+
+    ``source`` is ``text``, ``json`` (``data`` must be valid JSON) or ``message``
+    (``"speaker: content"``). Raises ``ValueError`` for JSON data that does not parse.
+    """
+    if source == "json":
+        json.loads(data)
+    episode_uuid = new_uuid()
+    conn.execute(
+        f"INSERT INTO episodes(uuid, {owner.column}, source, content, source_description,"
+        " metadata, document_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            episode_uuid,
+            owner.rowid,
+            source,
+            data,
+            source_description,
+            dumps(metadata),
+            document_id,
+            created_at,
+        ),
+    )
+    facts = hooks.extract_data_facts(source, data)
+    record_facts(
+        conn, hooks, new_uuid, owner, None, [(f, [episode_uuid]) for f in facts], created_at, now
+    )
+    row = conn.execute("SELECT * FROM episodes WHERE uuid = ?", (episode_uuid,)).fetchone()
+    return data_episode_json(row)
