@@ -335,3 +335,103 @@ def test_idempotency_key_survives_restart(tmp_path: Path) -> None:
     assert answers[0] == answers[1] and answers[0][0] == 201
     assert listed["total_size"] == 1
     assert json.loads(json.dumps(listed))["items"][0]["first_name"] == "Kay"
+
+
+GRAPHS = """
+user = client.user.create(first_name="Mia", user_id="mia-idp")
+assert user.user_id == "mia-idp"
+added = client.graph.episode.add(user.graph_uuid, data="Mia works at Acme Corp in Berlin.",
+                                 type="text", source_description="crm",
+                                 reference_time="2026-03-01T12:00:00Z")
+assert added.task.status == "succeeded" and added.episode.source == "text"
+assert client.task.get(added.task.uuid_).status == "succeeded"
+fetched = client.graph.episode.get(user.graph_uuid, added.episode.uuid_)
+edges = client.graph.search_edges(user.graph_uuid, query="Acme Berlin").items
+nodes = client.graph.search_nodes(user.uuid_, query="Acme").items
+node = client.graph.node.get(user.graph_uuid, nodes[0].uuid_)
+all_nodes = [n.name for n in client.graph.node.list(user.graph_uuid)]
+standalone = client.graph.create(name="Products", description="catalogue")
+assert standalone.uuid_ and standalone.name == "Products"
+client.graph.episode.add(standalone.uuid_, data='{"product": "Widget", "price": 3}', type="json")
+client.graph.update(standalone.uuid_, description="the catalogue")
+found = client.graph.search_episodes(standalone.uuid_, query="Widget").items
+listed = [g.uuid_ for g in client.graph.list(page_size=50)]
+by_user = client.graph.lookup(user_id="mia-idp")
+description = client.graph.get(standalone.uuid_).description
+deleted = client.graph.delete(standalone.uuid_)
+print(json.dumps({
+    "fetched": [fetched.content, fetched.source_description, fetched.reference_time[:19]],
+    "edges": [e.fact for e in edges], "nodes": [n.name for n in nodes], "node": node.name,
+    "all_nodes": all_nodes, "found": [e.content for e in found],
+    "standalone": [standalone.uuid_, description],
+    "listed": listed, "by_user": [by_user.uuid_, by_user.user_uuid, user.graph_uuid, user.uuid_],
+    "deleted": client.task.get(deleted.task.uuid_).status,
+    "gone": client.graph.list().items,
+}))
+"""
+
+
+def test_sdk_graph_data_and_standalone_graphs(served: str) -> None:
+    """Data episodes with their facts and entities, standalone graphs and graph lookup."""
+    out = sdk(served, GRAPHS)
+    assert out["fetched"] == [
+        "Mia works at Acme Corp in Berlin.",
+        "crm",
+        "2026-03-01T12:00:00",
+    ]
+    assert out["edges"] and "Acme" in out["edges"][0]  # type: ignore[index]
+    assert "Acme Corp" in out["nodes"]  # type: ignore[operator]
+    assert out["node"] == out["nodes"][0]  # type: ignore[index]
+    assert "Mia" in out["all_nodes"] and "Acme Corp" in out["all_nodes"]  # type: ignore[operator]
+    assert out["found"] == ['{"product": "Widget", "price": 3}']
+    standalone, description = out["standalone"]  # type: ignore[misc]
+    assert description == "the catalogue" and standalone in out["listed"]  # type: ignore[operator]
+    graph_uuid, owner, user_graph, user_uuid = out["by_user"]  # type: ignore[misc]
+    assert graph_uuid == user_graph and owner == user_uuid
+    assert out["deleted"] == "succeeded" and out["gone"] == []
+
+
+V3_WRITES = """
+import json, os
+from zep_cloud.client import Zep
+from zep_cloud import Message
+client = Zep(api_key=os.environ["ZEP_KEY"], base_url=os.environ["ZEP_URL"])
+client.user.add(user_id="v3-user", first_name="Lea")
+client.thread.create(thread_id="v3-thread", user_id="v3-user")
+client.thread.add_messages("v3-thread", messages=[
+    Message(role="user", name="Lea", content="I live in Nantes and I play chess.")])
+client.graph.create(graph_id="v3-graph", name="Shared")
+client.graph.add(graph_id="v3-graph", type="text", data="Nantes is on the Loire.")
+print(json.dumps({"ok": True}))
+"""
+
+V4_READS = """
+batch = client.lookup.batch(users=["v3-user"], threads=["v3-thread"], graphs=["v3-graph"])
+uuids = {i.resource_type: i.uuid_ for i in batch.items if i.found}
+thread = client.thread.get(uuids["thread"])
+user = client.user.get(uuids["user"])
+print(json.dumps({
+    "found": sorted(uuids), "user": [user.user_id, user.first_name],
+    "thread": [thread.thread_id, thread.user_uuid == user.uuid_,
+               thread.graph_uuid == user.graph_uuid],
+    "messages": [(m.role, m.name, m.content) for m in client.thread.list_messages(thread.uuid_)],
+    "context": client.thread.get_context(thread.uuid_).context,
+    "edges": [e.fact for e in client.graph.search_edges(user.graph_uuid, query="chess")],
+    "graph": [client.graph.get(uuids["graph"]).graph_id,
+              [e.content for e in client.graph.search_episodes(uuids["graph"], query="Loire")]],
+}))
+"""
+
+
+def test_written_through_v3_read_through_v4(served: str) -> None:
+    """zep-cloud 3.30.0 writes a user, thread, messages and a graph; 4.0.1 finds and reads them."""
+    env = {"ZEP_URL": f"{served}/api/v2", "ZEP_KEY": KEY}
+    assert run_sdk("3.30.0", V3_WRITES, env=env) == {"ok": True}
+    out = sdk(served, V4_READS)
+    assert out["found"] == ["graph", "thread", "user"]
+    assert out["user"] == ["v3-user", "Lea"]
+    assert out["thread"] == ["v3-thread", True, True]
+    assert out["messages"] == [["user", "Lea", "I live in Nantes and I play chess."]]
+    assert "chess" in str(out["context"])
+    assert out["edges"] == ["Lea: I live in Nantes and I play chess."]
+    assert out["graph"] == ["v3-graph", ["Nantes is on the Loire."]]
