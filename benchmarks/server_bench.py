@@ -7,12 +7,12 @@ then we measure: messages/s written through ZepClient in-process (batches of 30)
 latency and session search latency (p50/p95, through ZepClient in-process). Finally the same write
 through `zep-integrations serve` on loopback.
 
-Then v2 against v4 on the same database, both as raw HTTP through the in-process transport (no
-client library on either side), rounds interleaved so machine noise hits both alike: writes of 30
-messages (v4 with a fresh ``Idempotency-Key`` each, as zep-cloud 4.x sends), the context of a
-thread (v2 ``GET memory`` vs v4 ``GET threads/{uuid}/context``) and search (v2 session search vs
-v4 ``search/episodes`` on the owner's graph; every bulk session has its own user, so both search
-the same messages).
+API versions: on the same database and in the same run, the v2, v3 and v4 APIs are driven through
+one plain httpx client on the in-process transport (no client library on either side), in
+interleaved rounds: write (batches of 30; v4 with a fresh ``Idempotency-Key`` each, as zep-cloud
+4.x sends, so every v4 write also records its answer), context (v2 ``GET memory``, v3/v4 ``GET
+context``) and search (v2 session search, v3 ``graph/search`` and v4 ``search/episodes`` of the
+user's episodes). Each bulk session belongs to its own user, so it is also a v3/v4 thread.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import httpx  # noqa: E402
+
 from zep_integrations import ZepClient  # noqa: E402
+from zep_integrations.server import embedded_server  # noqa: E402
 from zep_integrations.server.storage import MESSAGE_COLUMNS, Storage, insert_many  # noqa: E402
 
 PER_SESSION = 1000
@@ -54,12 +57,12 @@ def bulk_load(db: Path, total: int) -> None:
             conn.execute(
                 "INSERT INTO users(uuid, user_id, first_name, created_at, updated_at)"
                 " VALUES (?, ?, 'Jane', ?, ?)",
-                (str(uuid.uuid4()), f"u{s}", now, now),
+                (str(uuid.uuid4()), f"bulkuser{s}", now, now),
             )
             cur = conn.execute(
                 "INSERT INTO sessions(uuid, session_id, user_id, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (str(uuid.uuid4()), f"bulk{s}", f"u{s}", now, now),
+                (str(uuid.uuid4()), f"bulk{s}", f"bulkuser{s}", now, now),
             )
             rowid = cur.lastrowid
             insert_many(
@@ -107,9 +110,9 @@ def run_size(size: int, tmp: Path) -> dict[str, float]:
             client.search_memory(sid, query, limit=10)
             srch.append(time.perf_counter() - start)
         rate = write_rate(client, WRITE_MESSAGES, "w")
-    versions = compare_versions(db, sessions)
+        versions = compare_versions(db, sessions)
     return {
-        **versions,
+        "versions": versions,  # type: ignore[dict-item]
         "load_s": load,
         "write": rate,
         "mem_p50": pct(mem, 0.5),
@@ -119,72 +122,109 @@ def run_size(size: int, tmp: Path) -> dict[str, float]:
     }
 
 
-ROUNDS = 6
-WRITES_PER_ROUND = 100  # requests of 30 messages
-READS_PER_ROUND = 50
+ROUNDS = 5
+ROUND_WRITES = 3_000
+ROUND_CALLS = 100
 
 
-def compare_versions(db: Path, sessions: int) -> dict[str, float]:
-    """v2 vs v4 write rate and context/search latency, rounds interleaved (see module doc)."""
-    import httpx
+V4 = "http://zep/api/v4/"
 
-    from zep_integrations.server import ZepServer
 
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT sessions.session_id, sessions.uuid, users.uuid FROM sessions"
-            " JOIN users ON users.user_id = sessions.user_id WHERE session_id LIKE 'bulk%'"
-        ).fetchall()
-    server = ZepServer(db)
-    http = httpx.Client(transport=server.transport(), base_url="http://zep/api/")
-    v4_user = http.post("v4/users", json={"first_name": "Jane"}).json()["uuid"]
-    v4_thread = http.post("v4/threads", json={"user_uuid": v4_user}).json()["uuid"]
-    http.post("v2/sessions", json={"session_id": "v2-writes"})
-    batch = [{"role": "user", "name": "Jane", "content": sentence()} for _ in range(30)]
-    v2_body = {
-        "messages": [{"role_type": "user", "role": "Jane", "content": m["content"]} for m in batch]
-    }
-    times: dict[str, list[float]] = {k: [] for k in ("w2", "w4", "c2", "c4", "s2", "s4")}
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        for _ in range(WRITES_PER_ROUND):
-            http.post("v2/sessions/v2-writes/memory", json=v2_body)
-        times["w2"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        for _ in range(WRITES_PER_ROUND):
-            http.post(
-                f"v4/threads/{v4_thread}/messages",
-                json={"messages": batch},
+def _api_calls(api: str, sessions: int, uuids: dict[str, list[str]]) -> dict[str, object]:
+    """Per API: a writer of one 30-message batch, a context read and a search.
+
+    ``uuids`` holds the v4 addresses: ``threads`` (bulk sessions), ``users`` (their users) and
+    ``writes`` (the v4 threads written to).
+    """
+
+    def write(http: httpx.Client, i: int) -> None:
+        text = [sentence() for _ in range(30)]
+        if api == "v2":
+            body = [{"role_type": "user", "role": "Jane", "content": t} for t in text]
+            response = http.post(f"sessions/{api}w{i // 33}/memory", json={"messages": body})
+        elif api == "v4":
+            body = [{"role": "user", "name": "Jane", "content": t} for t in text]
+            response = http.post(
+                f"{V4}threads/{uuids['writes'][i // 33]}/messages",
+                json={"messages": body},
                 headers={"Idempotency-Key": str(uuid.uuid4())},
             )
-        times["w4"].append(time.perf_counter() - start)
-        picks = [rows[rng.randrange(len(rows))] for _ in range(READS_PER_ROUND)]
-        queries = [" ".join(rng.choice(VOCAB) for _ in range(4)) for _ in picks]
-        for sid, thread, _ in picks:
-            for key, path in (
-                ("c2", f"v2/sessions/{sid}/memory"),
-                ("c4", f"v4/threads/{thread}/context"),
-            ):
-                start = time.perf_counter()
-                http.get(path)
-                times[key].append(time.perf_counter() - start)
-        for (sid, _, user), query in zip(picks, queries, strict=True):
-            start = time.perf_counter()
-            http.post(f"v2/sessions/{sid}/search", params={"limit": 10}, json={"text": query})
-            times["s2"].append(time.perf_counter() - start)
-            start = time.perf_counter()
-            http.post(
-                f"v4/graphs/{user}/search/episodes", params={"page_size": 10}, json={"query": query}
-            )
-            times["s4"].append(time.perf_counter() - start)
-    server.close()
-    messages = ROUNDS * WRITES_PER_ROUND * 30
-    return {
-        "w2": messages / sum(times["w2"]),
-        "w4": messages / sum(times["w4"]),
-        **{f"{k}_p50": pct(times[k], 0.5) for k in ("c2", "c4", "s2", "s4")},
-        **{f"{k}_p95": pct(times[k], 0.95) for k in ("c2", "c4", "s2", "s4")},
+        else:
+            body = [{"role": "user", "name": "Jane", "content": t} for t in text]
+            response = http.post(f"threads/{api}w{i // 33}/messages", json={"messages": body})
+        response.raise_for_status()
+
+    def context(http: httpx.Client) -> None:
+        k = rng.randrange(sessions)
+        path = f"sessions/bulk{k}/memory" if api == "v2" else f"threads/bulk{k}/context"
+        if api == "v4":
+            path = f"{V4}threads/{uuids['threads'][k]}/context"
+        http.get(path).raise_for_status()
+
+    def find(http: httpx.Client) -> None:
+        k = rng.randrange(sessions)
+        query = " ".join(rng.choice(VOCAB) for _ in range(4))
+        if api == "v2":
+            response = http.post(f"sessions/bulk{k}/search?limit=10", json={"text": query})
+        elif api == "v4":
+            path = f"{V4}graphs/{uuids['users'][k]}/search/episodes?page_size=10"
+            response = http.post(path, json={"query": query})
+        else:
+            body = {"user_id": f"bulkuser{k}", "query": query, "scope": "episodes", "limit": 10}
+            response = http.post("graph/search", json=body)
+        response.raise_for_status()
+
+    return {"write": write, "context": context, "search": find}
+
+
+def compare_versions(db: Path, sessions: int) -> dict[str, dict[str, float]]:
+    """Interleaved rounds of v2, v3 and v4 on one in-process server; medians over rounds."""
+    server = embedded_server(db)
+    http = httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/")
+    http.post("users", json={"user_id": "writer", "first_name": "Jane"})
+    writer = http.post(f"{V4}users/lookup", json={"user_id": "writer"}).json()["uuid"]
+    uuids: dict[str, list[str]] = {"writes": [], "threads": [], "users": []}
+    for i in range(ROUNDS * ROUND_WRITES // 30 // 33 + 1):
+        http.post("threads", json={"thread_id": f"v3w{i}", "user_id": "writer"})
+        thread = http.post(f"{V4}threads", json={"user_uuid": writer}).json()
+        uuids["writes"].append(thread["uuid"])
+    with sqlite3.connect(db) as conn:
+        for k in range(sessions):
+            thread_uuid, user_uuid = conn.execute(
+                "SELECT sessions.uuid, users.uuid FROM sessions JOIN users"
+                " ON users.user_id = sessions.user_id WHERE session_id = ?",
+                (f"bulk{k}",),
+            ).fetchone()
+            uuids["threads"].append(thread_uuid)
+            uuids["users"].append(user_uuid)
+    calls = {api: _api_calls(api, sessions, uuids) for api in ("v2", "v3", "v4")}
+    samples: dict[str, dict[str, list[float]]] = {
+        api: {"write": [], "context": [], "search": []} for api in calls
     }
+    done = {api: 0 for api in calls}
+    for _ in range(ROUNDS):
+        for api, fns in calls.items():
+            start = time.perf_counter()
+            for _ in range(ROUND_WRITES // 30):
+                fns["write"](http, done[api])  # type: ignore[operator]
+                done[api] += 1
+            samples[api]["write"].append(ROUND_WRITES / (time.perf_counter() - start))
+            for kind in ("context", "search"):
+                for _ in range(ROUND_CALLS):
+                    start = time.perf_counter()
+                    fns[kind](http)  # type: ignore[operator]
+                    samples[api][kind].append(time.perf_counter() - start)
+    out = {}
+    for api, got in samples.items():
+        writes = sorted(got["write"])
+        out[api] = {
+            "write": writes[len(writes) // 2],
+            "ctx_p50": pct(got["context"], 0.5),
+            "ctx_p95": pct(got["context"], 0.95),
+            "search_p50": pct(got["search"], 0.5),
+            "search_p95": pct(got["search"], 0.95),
+        }
+    return out
 
 
 def served_rate(tmp: Path) -> float:
@@ -209,34 +249,36 @@ def main() -> None:
             "| search p50/p95 ms |"
         )
         print("|---:|---:|---:|---:|---:|")
-        results = []
+        versions = {}
         for size in sizes:
             r = run_size(size, tmp)
-            results.append((size, r))
+            versions[size] = r.pop("versions")
             print(
                 f"| {size:,} | {r['load_s']:.1f} | {r['write']:,.0f} | "
                 f"{r['mem_p50']:.2f} / {r['mem_p95']:.2f} | "
                 f"{r['search_p50']:.2f} / {r['search_p95']:.2f} |",
                 flush=True,
             )
-        print(f"\nwrite through `serve` on loopback: {served_rate(tmp):,.0f} msg/s")
         print(
-            "\nv2 vs v4 (raw HTTP in-process; ratio = v4 cost / v2 cost, target <= 1.2x)\n"
-            "| messages in DB | API | write msg/s | context p50/p95 ms | search p50/p95 ms |\n"
-            "|---:|---|---:|---:|---:|"
+            "\nAPI versions on one in-process HTTP transport, interleaved rounds; `x v2` is"
+            " this API's time per message or call over v2's (> 1 is slower):"
         )
-        for size, r in results:
-            for v in ("2", "4"):
+        print(
+            "| messages in DB | API | write msg/s | x v2 | context p50/p95 ms | x v2 (p50) "
+            "| search p50/p95 ms | x v2 (p50) |"
+        )
+        print("|---:|---|---:|---:|---:|---:|---:|---:|")
+        for size, by_api in versions.items():
+            base = by_api["v2"]  # type: ignore[index]
+            for api, v in by_api.items():  # type: ignore[attr-defined]
                 print(
-                    f"| {size:,} | v{v} | {r['w' + v]:,.0f} | "
-                    f"{r['c' + v + '_p50']:.2f} / {r['c' + v + '_p95']:.2f} | "
-                    f"{r['s' + v + '_p50']:.2f} / {r['s' + v + '_p95']:.2f} |"
+                    f"| {size:,} | {api} | {v['write']:,.0f} | {base['write'] / v['write']:.2f}x"
+                    f" | {v['ctx_p50']:.2f} / {v['ctx_p95']:.2f}"
+                    f" | {v['ctx_p50'] / base['ctx_p50']:.2f}x"
+                    f" | {v['search_p50']:.2f} / {v['search_p95']:.2f}"
+                    f" | {v['search_p50'] / base['search_p50']:.2f}x |"
                 )
-            print(
-                f"| {size:,} | v4/v2 | {r['w2'] / r['w4']:.2f}x | "
-                f"{r['c4_p50'] / r['c2_p50']:.2f}x / {r['c4_p95'] / r['c2_p95']:.2f}x | "
-                f"{r['s4_p50'] / r['s2_p50']:.2f}x / {r['s4_p95'] / r['s2_p95']:.2f}x |"
-            )
+        print(f"\nwrite through `serve` on loopback: {served_rate(tmp):,.0f} msg/s")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def test_public_classes_have_examples() -> None:
         li.ZepMemoryBlock,
         li.ZepRetriever,
         server.ZepServer,
+        server.LocalGraphIntelligence,
     ]
     missing = [cls.__name__ for cls in classes if ">>>" not in (cls.__doc__ or "")]
     assert missing == []

@@ -11,9 +11,17 @@ import threading
 from pathlib import Path
 
 from zep_integrations.server.app import ZepServer
+from zep_integrations.server.knowledge import GraphIntelligence, LocalGraphIntelligence
 from zep_integrations.server.memory import LocalIntelligence, MemoryIntelligence
 
-__all__ = ["LocalIntelligence", "MemoryIntelligence", "ZepServer", "embedded_server"]
+__all__ = [
+    "GraphIntelligence",
+    "LocalGraphIntelligence",
+    "LocalIntelligence",
+    "MemoryIntelligence",
+    "ZepServer",
+    "embedded_server",
+]
 
 logger = logging.getLogger("zep_integrations")
 

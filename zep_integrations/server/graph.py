@@ -250,8 +250,8 @@ def record_facts(
 
     A fact the owner already holds (same text, still valid) is skipped. A speaker's new fact with
     the same relation name as one of their current ones but another entity ("Jane: I live in
-    Paris" after "Jane: I live in Rome") ends the old one: its ``invalid_at`` becomes the new fact's ``valid_at`` and
-    its ``expired_at`` now. Returns the UUIDs of the stored facts.
+    Paris" after "Jane: I live in Rome") ends the old one: its ``invalid_at`` becomes the new
+    fact's ``valid_at`` and its ``expired_at`` now. Returns the UUIDs of the stored facts.
     """
     stored: list[str] = []
     column = owner.column

@@ -11,6 +11,7 @@ server uses the ``intelligence=`` object for graph work when it implements this 
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from collections.abc import Sequence
@@ -34,6 +35,9 @@ _PROPER = re.compile(r"\b([A-Z][\w'-]*(?:\s+(?:of|de|du|van|von|&)?\s*[A-Z][\w'-
 _NOT_ENTITIES = frozenset(
     {"I", "I'm", "I've", "I'll", "I'd", "My", "We", "Our", "The", "A", "An", "It", "This"}
     | {"That", "He", "She", "They", "You", "Yes", "No", "Hi", "Hello"}
+    # Dates are when a fact holds, not what it is about.
+    | set(calendar.month_name[1:])
+    | set(calendar.day_name)
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _FIRST_PERSON = re.compile(r"^(i|i'm|im|i've|we|my|our)\b\s*", re.IGNORECASE)

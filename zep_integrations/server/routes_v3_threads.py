@@ -32,6 +32,7 @@ __all__ = [
 
 MAX_MESSAGES = 30
 MAX_MESSAGE_CHARS = 4096
+_ROLES = frozenset(ROLE_TYPES)
 
 
 def valid_id(value: Any, what: str) -> str:
@@ -76,6 +77,19 @@ def _messages(body: dict[str, Any]) -> list[threads.NewMessage]:
         )
     out = []
     for index, message in enumerate(raw):
+        # Fast path for the common well-formed message; anything else gets the checks below,
+        # which name what is wrong.
+        if (
+            type(message) is dict
+            and type(content := message.get("content")) is str
+            and len(content) <= MAX_MESSAGE_CHARS
+            and message.get("role") in _ROLES
+            and type(name := message.get("name") or "") is str
+            and message.get("metadata") is None
+            and message.get("created_at") is None
+        ):
+            out.append(threads.NewMessage(message["role"], name or None, content))
+            continue
         what = f"messages[{index}]"
         if not isinstance(message, dict):
             raise HTTPError(400, f"{what} must be an object")
