@@ -214,3 +214,34 @@ def test_release_database_upgrades_and_serves_v4(tmp_path: Path, how: str) -> No
     task = http.delete(f"threads/{thread['uuid']}").json()["task"]
     assert http.get(f"tasks/{task['uuid']}").json()["status"] == "succeeded"
     server.close()
+
+
+def test_add_messages_answer_matches_what_is_stored(tmp_path: Path) -> None:
+    """The messages an add answers with are exactly those a read returns afterwards."""
+    server = ZepServer(tmp_path / "zep.db")
+    http = v4(server)
+    thread = new_thread(http)
+    body = {
+        "messages": [
+            {"role": "user", "name": "Jane", "content": "Olá, I'm in Porto."},
+            {
+                "role": "assistant",
+                "content": "Nice!",
+                "metadata": {"k": [1, "a"]},
+                "reference_time": "2026-01-02T03:04:05+01:00",
+            },
+        ]
+    }
+    added = http.post(f"threads/{thread}/messages", json=body).json()
+    listed = http.get(f"threads/{thread}/messages").json()["items"]
+    assert added["messages"] == listed
+    assert listed[1]["reference_time"] == "2026-01-02T02:04:05.000000Z"
+    surrogate = b'{"messages": [{"role": "user", "content": "bad \\ud800"}]}'
+    refused = http.post(
+        f"threads/{thread}/messages",
+        content=surrogate,
+        headers={"content-type": "application/json"},
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
+    assert len(http.get(f"threads/{thread}/messages").json()["items"]) == 2
+    server.close()

@@ -75,7 +75,13 @@ def run_idempotent(ctx: Ctx, route: Route, reads: Collection[str]) -> tuple[int,
     with store.write() as conn:
         if now - _last_purge.get(store, float("-inf")) > PURGE_EVERY_SECONDS:
             _last_purge[store] = now
-            conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (now - KEEP_SECONDS,))
+            # Rows are inserted in time order: delete those before the first one still kept.
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE id < coalesce("
+                "(SELECT id FROM idempotency_keys WHERE created_at >= ? ORDER BY id LIMIT 1),"
+                " (SELECT max(id) + 1 FROM idempotency_keys), 0)",
+                (now - KEEP_SECONDS,),
+            )
         row = conn.execute(
             "SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?",
             (key,),

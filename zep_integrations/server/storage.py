@@ -266,7 +266,6 @@ CREATE TABLE idempotency_keys (
     body BLOB NOT NULL,
     created_at REAL NOT NULL
 );
-CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 CREATE TABLE tasks (
     id INTEGER PRIMARY KEY,
     uuid TEXT NOT NULL UNIQUE,
@@ -277,8 +276,10 @@ CREATE TABLE tasks (
 );
 """
 """The v4 API (zep-cloud 4.x): ``Idempotency-Key`` answers (kept >= 24 hours, see
-``server/idempotency.py``) and the tasks that deletes and ingestion return. Work is synchronous
-here, so a task is stored already ``succeeded`` in the transaction that did the work."""
+``server/idempotency.py``; rows are in time order, so no index on ``created_at``) and the tasks
+that deletes return. Work is synchronous here, so a task is stored already ``succeeded`` in the
+transaction that did the work; an ingestion's task is its last message or its episode, which
+needs no row."""
 
 MIGRATIONS: tuple[str, ...] = (
     _SCHEMA_V1 + _fts_sql(),

@@ -206,6 +206,23 @@ def new_task(ctx: Ctx, conn: sqlite3.Connection, kind: str, result: Any = None) 
     return task_v4(row)
 
 
+def ingestion_task(item_uuid: str, kind: str, created_at: str, result: Any) -> dict[str, Any]:
+    """The task of an ingestion (add messages, add episode), named by what it stored.
+
+    Its UUID is the last stored message's or the episode's, so it costs no row and
+    ``GET tasks/{uuid}`` finds it there.
+    """
+    return task_v4(
+        {
+            "uuid": item_uuid,
+            "type": kind,
+            "status": "succeeded",
+            "result": dumps(result),
+            "created_at": created_at,
+        }
+    )
+
+
 def task_v4(row: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
     """A ``Task``."""
     return {

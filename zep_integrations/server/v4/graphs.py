@@ -27,6 +27,7 @@ from zep_integrations.server.v4.common import (
     edge_v4,
     episodes_v4,
     find_owner,
+    ingestion_task,
     new_task,
     node_v4,
     order_sql,
@@ -203,7 +204,7 @@ def add_episode(ctx: Ctx) -> tuple[int, Any]:
         except ValueError as exc:
             raise HTTPError(400, f"data is not valid JSON: {exc}", param="data") from None
         (out,) = episodes_v4(conn, [episode], owner)
-        task = new_task(ctx, conn, "add_episode", {"episode_uuid": out["uuid"]})
+        task = ingestion_task(out["uuid"], "add_episode", now, {"episode_uuid": out["uuid"]})
     return 202, {"episode": out, "task": task}
 
 
@@ -508,13 +509,27 @@ def lookup_graph(ctx: Ctx) -> tuple[int, Any]:
 
 
 def get_task(ctx: Ctx) -> tuple[int, Any]:
-    """``GET tasks/{task_uuid}``."""
+    """``GET tasks/{task_uuid}``.
+
+    A stored task (deletes), else an ingestion's (``common.ingestion_task``): the last message
+    of an add or an added episode.
+    """
     task_uuid = parse_uuid(ctx.args["task_uuid"], "task_uuid")
     with ctx.env.store.read() as conn:
         row = conn.execute("SELECT * FROM tasks WHERE uuid = ?", (task_uuid,)).fetchone()
-    if row is None:
-        raise HTTPError(404, f"task {task_uuid} not found", param="task_uuid")
-    return 200, task_v4(row)
+        if row is not None:
+            return 200, task_v4(row)
+        message = conn.execute(
+            "SELECT updated_at FROM messages WHERE uuid = ?", (task_uuid,)
+        ).fetchone()
+        if message is not None:
+            return 200, ingestion_task(task_uuid, "add_messages", message[0], None)
+        episode = conn.execute(
+            "SELECT created_at FROM episodes WHERE uuid = ?", (task_uuid,)
+        ).fetchone()
+        if episode is not None:
+            return 200, ingestion_task(task_uuid, "add_episode", episode[0], None)
+    raise HTTPError(404, f"task {task_uuid} not found", param="task_uuid")
 
 
 ROUTES = [

@@ -17,6 +17,7 @@ from zep_integrations.server.knowledge import graph_hooks
 from zep_integrations.server.memory import context_parts, last_messages
 from zep_integrations.server.routes_v3_threads import parse_time
 from zep_integrations.server.v4.common import (
+    ingestion_task,
     message_v4,
     new_task,
     order_sql,
@@ -205,13 +206,28 @@ def add_messages(ctx: Ctx) -> tuple[int, Any]:
     with ctx.env.store.write() as conn:
         row, _ = find_thread(conn, ctx)
         uuids = threads.add_messages(ctx, conn, row, messages, ignore)
-        marks = ",".join("?" * len(uuids))
-        stored = conn.execute(
-            f"SELECT * FROM messages WHERE uuid IN ({marks}) ORDER BY id", uuids
-        ).fetchall()
+        # The write's time, which add_messages gave the thread: the answer is built from what
+        # was written instead of reading 30 rows back.
+        now = conn.execute("SELECT updated_at FROM sessions WHERE id = ?", (row["id"],))
+        written = str(now.fetchone()[0])
         out: dict[str, Any] = {
-            "messages": [message_v4(r, row["uuid"]) for r in stored],
-            "task": new_task(ctx, conn, "add_messages", {"episodes": [{"uuid": u} for u in uuids]}),
+            "messages": [
+                {
+                    "uuid": message_uuid,
+                    "thread_uuid": row["uuid"],
+                    "role": m.role,
+                    "name": m.name,
+                    "content": m.content,
+                    "metadata": m.metadata,
+                    "reference_time": m.created_at or written,
+                    "created_at": m.created_at or written,
+                    "processed": True,
+                }
+                for message_uuid, m in zip(uuids, messages, strict=True)
+            ],
+            "task": ingestion_task(
+                uuids[-1], "add_messages", written, {"episodes": [{"uuid": u} for u in uuids]}
+            ),
         }
         if return_context:
             out["context"] = _context(ctx, conn, row)
