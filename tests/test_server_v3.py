@@ -342,3 +342,14 @@ def test_mmr_prefers_a_diverse_second_hit(http: httpx.Client) -> None:
     assert all("techno" in e["fact"] for e in plain)
     assert diverse[0] == plain[0]
     assert diverse[1]["fact"] == "Jane: I live in Berlin."
+
+
+def test_thread_summary_appears_once_written(http: httpx.Client) -> None:
+    """A long thread gets the v2 summary, served as the v3 ThreadSummary."""
+    _user_and_thread(http)
+    for batch in range(3):
+        _say(http, "t1", *[f"Message {batch}-{i} about sailing." for i in range(30)])
+    summary = http.get("threads/t1/summary")
+    assert summary.status_code == 200
+    body = summary.json()
+    assert body["thread_id"] == "t1" and "sailing" in body["summary"] and body["uuid"]

@@ -76,6 +76,11 @@ class Owner:
         graph_uuid: The graph's UUID (for a user, :func:`user_graph_uuid`).
         name: The display name: the user's full name (else ``user_id``), or the graph's name.
         created_at: When the user or graph was created.
+
+    Example:
+        >>> owner = Owner("user", 7, "jane", "u-1", user_graph_uuid("u-1"), "Jane", "2024-01-01")
+        >>> owner.scope, owner.column, owner.root_uuid
+        ('u7', 'user_rowid', 'u-1')
     """
 
     kind: str

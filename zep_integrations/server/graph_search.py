@@ -69,6 +69,10 @@ class GraphQuery:
         exclude_node_labels: Drop nodes with these labels.
         dates: Edge date filters: ``{field: [[(operator, RFC 3339 date or None), ...], ...]}``,
             outer list OR, inner AND (zep-cloud 3.30.0 ``SearchFilters``).
+
+    Example:
+        >>> GraphQuery("where does Jane live", limit=5, reranker="mmr").candidates
+        50
     """
 
     text: str

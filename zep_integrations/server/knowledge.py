@@ -45,7 +45,12 @@ _FIRST_PERSON = re.compile(r"^(i|i'm|im|i've|we|my|our)\b\s*", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ContextFact:
-    """One fact line of a context block: the sentence and its validity dates (RFC 3339)."""
+    """One fact line of a context block: the sentence and its validity dates (RFC 3339).
+
+    Example:
+        >>> ContextFact("Jane: I live in Lisbon.", "2024-06-01T09:00:00Z", None).invalid_at is None
+        True
+    """
 
     fact: str
     valid_at: str | None
@@ -54,7 +59,12 @@ class ContextFact:
 
 @dataclass(frozen=True)
 class ContextEntity:
-    """One entity of a context block."""
+    """One entity of a context block.
+
+    Example:
+        >>> ContextEntity("Lisbon", "Jane: I live in Lisbon.").name
+        'Lisbon'
+    """
 
     name: str
     summary: str

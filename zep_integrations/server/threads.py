@@ -85,6 +85,10 @@ class NewMessage:
         content: The text.
         created_at: When it was sent (RFC 3339), else the time of the write.
         metadata: At most :data:`MAX_METADATA_KEYS` keys.
+
+    Example:
+        >>> NewMessage("user", "Jane", "I live in Lisbon.").role
+        'user'
     """
 
     role: str
