@@ -353,3 +353,60 @@ def test_thread_summary_appears_once_written(http: httpx.Client) -> None:
     assert summary.status_code == 200
     body = summary.json()
     assert body["thread_id"] == "t1" and "sailing" in body["summary"] and body["uuid"]
+
+
+def test_graph_items_by_uuid_and_per_graph(server: ZepServer, http: httpx.Client) -> None:
+    """Episodes, edges and nodes read, listed and deleted through the v3 item routes."""
+    _user_and_thread(http)
+    message = _say(http, "t1", "I live in Oslo.").json()["message_uuids"][0]
+    data = http.post("graph", json={"user_id": "jane", "type": "text", "data": "Jane met Ola."})
+    episode = data.json()["uuid"]
+    assert http.get(f"graph/episodes/{message}").json()["thread_id"] == "t1"
+    assert http.get(f"graph/episodes/{episode}").json()["source"] == "text"
+    listed = http.get("graph/episodes/user/jane").json()["episodes"]
+    assert [e["uuid"] for e in listed] == [message, episode]
+    assert [e["uuid"] for e in http.get("graph/episodes/user/jane?lastn=1").json()["episodes"]] == [
+        episode
+    ]
+    edges = http.post("graph/edge/user/jane", json={}).json()
+    assert [e["fact"] for e in edges] == ["Jane: I live in Oslo.", "Jane met Ola."]
+    assert http.post("graph/edge/user/jane", json={"limit": 1}).json() == edges[:1]
+    after = http.post("graph/edge/user/jane", json={"uuid_cursor": edges[0]["uuid"]}).json()
+    assert after == edges[1:]
+    refused = http.post("graph/edge/user/jane", json={"order_by": "created_at"})
+    assert refused.status_code == 400 and "order_by" in refused.json()["message"]
+    assert http.get(f"graph/edge/{edges[0]['uuid']}").json() == edges[0]
+    nodes = http.post("graph/node/user/jane", json={}).json()
+    assert [n["name"] for n in nodes] == ["Jane", "Ola", "Oslo"]
+    assert nodes[0]["labels"] == ["Entity", "User"]
+    assert http.delete(f"graph/episodes/{message}").status_code == 400
+    assert http.delete(f"graph/episodes/{episode}").status_code == 200
+    assert [e["fact"] for e in http.post("graph/edge/user/jane", json={}).json()] == [
+        "Jane: I live in Oslo."
+    ]
+    assert http.delete(f"graph/edge/{edges[0]['uuid']}").status_code == 200
+    assert http.get(f"graph/edge/{edges[0]['uuid']}").status_code == 404
+    assert http.get(f"graph/episodes/{episode}").status_code == 404
+    assert http.get("graph/episodes/user/nobody").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body"),
+    [
+        ("GET", "threads", {"page_size": "1" + "0" * 30}, None),
+        ("GET", "threads/t1/messages", {"limit": "1" + "0" * 30}, None),
+        ("GET", "threads/t1/messages", {"lastn": "1" + "0" * 30}, None),
+        ("GET", "users-ordered", {"pageSize": "1" + "0" * 30}, None),
+        ("GET", "graph/list-all", {"pageSize": "1" + "0" * 30}, None),
+        ("GET", "graph/episodes/user/jane", {"lastn": "1" + "0" * 30}, None),
+        ("POST", "graph/edge/user/jane", {}, {"limit": 10**30}),
+    ],
+)
+def test_huge_page_sizes_read_everything_instead_of_failing(
+    http: httpx.Client, method: str, path: str, params: dict[str, str], body: Any
+) -> None:
+    """A count beyond SQLite's 64-bit integers means "all of them", not a 500."""
+    _user_and_thread(http)
+    _say(http, "t1", "I live in Oslo.")
+    response = http.request(method, path, params=params, json=body)
+    assert response.status_code == 200, response.text

@@ -17,6 +17,7 @@ from zep_integrations.server import (
     routes_sessions,
     routes_users,
     routes_v3_graph,
+    routes_v3_graph_items,
     routes_v3_threads,
     routes_v3_users,
     v4,
@@ -38,6 +39,7 @@ ROUTES: tuple[Route, ...] = (
     *routes_v3_users.ROUTES,
     *routes_v3_threads.ROUTES,
     *routes_v3_graph.ROUTES,
+    *routes_v3_graph_items.ROUTES,
     *routes_search.ROUTES,  # holds the literal "sessions/search"
     *routes_memory.ROUTES,
     *routes_facts.ROUTES,

@@ -41,6 +41,7 @@ __all__ = [
     "graph_owner",
     "message_episode_json",
     "node_uuid",
+    "not_the_user",
     "owner_of_user",
     "record_facts",
     "user_graph_uuid",
@@ -145,11 +146,19 @@ def graph_owner(conn: sqlite3.Connection, graph_id: str) -> Owner:
     )
 
 
-def edge_entities(row: sqlite3.Row, hooks: GraphIntelligence) -> list[str]:
+def not_the_user(owner: Owner, names: Sequence[str]) -> list[str]:
+    """``names`` without the user's own name: in a user's graph the user is the user's node."""
+    if owner.kind != "user":
+        return list(names)
+    own = {owner.name.casefold(), owner.name.split()[0].casefold(), owner.key.casefold()}
+    return [name for name in names if name.casefold() not in own]
+
+
+def edge_entities(row: sqlite3.Row, hooks: GraphIntelligence, owner: Owner) -> list[str]:
     """The entity names of a fact row (extracted on read for facts written before schema 3)."""
     stored = loads(row["entities"])
     if stored is None:
-        return hooks.extract_entities(row["content"])
+        return not_the_user(owner, hooks.extract_entities(row["content"]))
     return [str(name) for name in stored]
 
 
@@ -168,7 +177,7 @@ def edge_json(
     row: sqlite3.Row, owner: Owner, hooks: GraphIntelligence, score: float | None = None
 ) -> dict[str, Any]:
     """An ``EntityEdge`` (v3 shape) for a fact row."""
-    entities = edge_entities(row, hooks)
+    entities = edge_entities(row, hooks, owner)
     (source, source_name), (target, target_name) = _ends(owner, entities)
     root_labels = ["Entity", "User"] if owner.kind == "user" else ["Entity"]
     out: dict[str, Any] = {
@@ -266,7 +275,7 @@ def record_facts(
             (owner.rowid, fact),
         ).fetchone():
             continue
-        entities = hooks.extract_entities(fact)
+        entities = not_the_user(owner, hooks.extract_entities(fact))
         name = hooks.relation_name(fact, entities[0] if entities else None)
         speaker = _speaker(fact)
         # Only a speaker's own statements supersede each other ("Jane: I live in ..."); two

@@ -175,14 +175,14 @@ def search_nodes(
     by_name: dict[str, tuple[float, list[sqlite3.Row]]] = {}
     root_score = 0.0
     for row, score in hits:
-        entities = edge_entities(row, hooks)
+        entities = edge_entities(row, hooks, owner)
         if not entities:
             root_score = max(root_score, score)
         for name in entities:
             key = name.casefold()
             best, rows = by_name.get(key, (score, []))
             by_name[key] = (max(best, score), [*rows, row])
-    names = {name.casefold(): name for row, _ in hits for name in edge_entities(row, hooks)}
+    names = {name.casefold(): name for row, _ in hits for name in edge_entities(row, hooks, owner)}
     if set(search.tokens(owner.name)) & set(search.tokens(q.text)):
         root_score = 1.0
     nodes: list[tuple[dict[str, Any], float]] = []
@@ -263,7 +263,7 @@ def graph_context(
     about: dict[str, list[sqlite3.Row]] = {}
     names: dict[str, str] = {}
     for row in chosen:
-        for name in edge_entities(row, hooks):
+        for name in edge_entities(row, hooks, owner):
             about.setdefault(name.casefold(), []).append(row)
             names.setdefault(name.casefold(), name)
     entities = [

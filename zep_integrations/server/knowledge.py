@@ -137,7 +137,8 @@ class LocalGraphIntelligence:
       case (``LIVE_IN``); ``STATES`` when there is no entity.
     * ``extract_data_facts``: text: every sentence of 3 to 300 characters; message: the
       first-person statements of ``"speaker: content"``; json: one ``"path: value"`` per leaf.
-    * ``summarize_user``: the name followed by up to five of the user's current facts.
+    * ``summarize_user``: the name followed by up to five of the user's current facts (``""``
+      while there are none).
     * ``format_context``: the v3 default block (``<USER_SUMMARY>``, ``<FACTS>``, ``<ENTITIES>``).
 
     Example:
@@ -196,7 +197,7 @@ class LocalGraphIntelligence:
         """Name plus recent facts (see class docstring)."""
         stated = [_first_person(fact).rstrip(".") for fact in facts[:5]]
         if not stated:
-            return f"{name} is a user."
+            return ""  # nothing is known yet: no summary rather than an empty sentence
         return f"{name} is a user. Recent facts: " + "; ".join(stated) + "."
 
     def format_context(

@@ -34,6 +34,7 @@ from zep_integrations.server.handler import (
 )
 from zep_integrations.server.knowledge import graph_hooks
 from zep_integrations.server.routes_v3_threads import metadata_field, parse_time, valid_id
+from zep_integrations.server.threads import sql_int
 
 __all__ = ["MAX_DATA_CHARS", "MAX_SEARCH_LIMIT", "ROUTES", "SUPPORTED_FILTERS"]
 
@@ -286,7 +287,7 @@ def list_graphs(ctx: Ctx) -> tuple[int, Any]:
     page_args: list[Any] = []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        page_args = [page_size, min((page_number - 1) * page_size, 2**62)]
+        page_args = [sql_int(page_size), sql_int((page_number - 1) * page_size)]
     with ctx.env.store.read() as conn:
         total = conn.execute(f"SELECT count(*) FROM graphs{where}", args).fetchone()[0]
         graphs = [_graph_json(ctx, row) for row in conn.execute(sql, [*args, *page_args])]

@@ -99,7 +99,7 @@ def list_users(ctx: Ctx) -> tuple[int, Any]:
     page_args: list[Any] = []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        page_args = [page_size, min((page_number - 1) * page_size, 2**62)]
+        page_args = [threads.sql_int(page_size), threads.sql_int((page_number - 1) * page_size)]
     with ctx.env.store.read() as conn:
         total = conn.execute(f"SELECT count(*) FROM users{where}", args).fetchone()[0]
         rows = conn.execute(sql, [*args, *page_args]).fetchall()

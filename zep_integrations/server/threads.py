@@ -41,6 +41,7 @@ __all__ = [
     "list_threads",
     "message_json",
     "read_messages",
+    "sql_int",
     "thread_json",
     "thread_user",
     "update_message_metadata",
@@ -57,6 +58,16 @@ THREAD_ORDER = {
     "user_id": "user_id",
     "thread_id": "session_id",
 }
+
+
+SQL_MAX = 2**62
+"""Counts and offsets bound into SQL are capped here: SQLite integers are 64-bit, and a larger
+``limit`` from a query string would otherwise fail the request with an overflow."""
+
+
+def sql_int(value: int) -> int:
+    """``value`` capped at :data:`SQL_MAX` (a page that large is "all of them")."""
+    return min(value, SQL_MAX)
 
 
 def check_metadata(metadata: Any, what: str = "metadata") -> None:
@@ -171,7 +182,7 @@ def list_threads(
     sql, args = f"SELECT * FROM sessions ORDER BY {column} {direction}, id {direction}", []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        args = [page_size, min((page_number - 1) * page_size, 2**62)]
+        args = [sql_int(page_size), sql_int((page_number - 1) * page_size)]
     total = int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
     return conn.execute(sql, args).fetchall(), total
 
@@ -203,14 +214,14 @@ def read_messages(
     if lastn:
         rows = conn.execute(
             "SELECT * FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT ?",
-            (session_rowid, lastn),
+            (session_rowid, sql_int(lastn)),
         ).fetchall()
         rows.reverse()
         return rows, total
     sql, args = "SELECT * FROM messages WHERE session_id = ? ORDER BY id", [session_rowid]
     if limit:
         sql += " LIMIT ? OFFSET ?"
-        args += [limit, min((cursor - 1) * limit, 2**62)]
+        args += [sql_int(limit), sql_int((cursor - 1) * limit)]
     return conn.execute(sql, args).fetchall(), total
 
 
