@@ -24,6 +24,7 @@ PRELUDE = """
 import json, os
 from zep_cloud.client import Zep
 from zep_cloud import AddMessage
+from zep_cloud.errors import BadRequestError
 client = Zep(api_key=os.environ["ZEP_KEY"], base_url=os.environ["ZEP_URL"])
 """
 
@@ -102,7 +103,13 @@ edge_list = list(client.graph.edge.list(user.graph_uuid))
 assert client.graph.edge.get(user.graph_uuid, edges[0].uuid_).fact == edges[0].fact
 episode_list = list(client.graph.episode.list(user.graph_uuid, page_size=4))
 episode = client.graph.episode.get(user.graph_uuid, episodes[0].uuid_)
-deleted_episode = client.graph.episode.delete(user.graph_uuid, episode_list[-1].uuid_)
+data = client.graph.episode.add(user.graph_uuid, data="Jane owns a kayak.")
+deleted_episode = client.graph.episode.delete(user.graph_uuid, data.episode.uuid_)
+try:
+    client.graph.episode.delete(user.graph_uuid, episode_list[-1].uuid_)
+    message_delete = "accepted"
+except BadRequestError as exc:  # a thread message belongs to its thread
+    message_delete = exc.body.error.message
 deleted_edge = client.graph.edge.delete(user.graph_uuid, edges[0].uuid_)
 deleted_thread = client.thread.delete(other.uuid_)
 remaining = [t.uuid_ for t in client.thread.list(user_uuid=user.uuid_)]
@@ -118,7 +125,7 @@ print(json.dumps({
     "edge_list": len(edge_list), "episode_list": len(episode_list),
     "tasks": [client.task.get(t.task.uuid_).status
               for t in (deleted_episode, deleted_edge, deleted_thread)],
-    "remaining": remaining,
+    "remaining": remaining, "message_delete": message_delete,
     "user_deleted": client.user.delete(user.uuid_).task.status,
 }))
 """
@@ -152,6 +159,7 @@ def test_sdk_memory_workflow(served: str) -> None:
     assert out["edge_list"] == 1 and out["episode_list"] == 8
     assert out["tasks"] == ["succeeded"] * 3
     assert out["remaining"] == [out["thread"]]
+    assert "delete the thread" in str(out["message_delete"])
     assert out["user_deleted"] == "succeeded"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from zep_integrations.server import graph
+from zep_integrations.server import graph, graph_items
 from zep_integrations.server.graph_search import (
     GraphQuery,
     graph_context,
@@ -289,10 +289,14 @@ def get_episode(ctx: Ctx) -> tuple[int, Any]:
 
 
 def delete_episode(ctx: Ctx) -> tuple[int, Any]:
-    """``DELETE graphs/{graph_uuid}/episodes/{episode_uuid}`` → 202 ``{task}``."""
+    """``DELETE graphs/{graph_uuid}/episodes/{episode_uuid}`` → 202 ``{task}``.
+
+    Added data goes with the edges that came only from it; a thread message is refused (400,
+    delete the thread), as in v3 (``graph_items.delete_episode``).
+    """
     with ctx.env.store.write() as conn:
-        _, table, row, _ = _find_episode(ctx, conn)
-        conn.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))
+        _, _, row, _ = _find_episode(ctx, conn)
+        graph_items.delete_episode(conn, row["uuid"])
         return 202, {"task": new_task(ctx, conn, "episode_delete", {"episode_uuid": row["uuid"]})}
 
 
@@ -342,15 +346,7 @@ def delete_edge(ctx: Ctx) -> tuple[int, Any]:
 def _nodes(ctx: Ctx, conn: sqlite3.Connection, owner: graph.Owner) -> list[dict[str, Any]]:
     """Every node of a graph: the user's own, then the entities its facts name."""
     hooks = graph_hooks(ctx.env.intelligence)
-    nodes = [graph.user_node_json(conn, owner, hooks)] if owner.kind == "user" else []
-    about: dict[str, tuple[str, list[sqlite3.Row]]] = {}
-    for row in conn.execute(
-        f"SELECT * FROM facts WHERE {owner.column} = ? ORDER BY id", (owner.rowid,)
-    ):
-        for name in graph.edge_entities(row, hooks):
-            about.setdefault(name.casefold(), (name, []))[1].append(row)
-    nodes += [graph.entity_node_json(owner, name, rows) for name, rows in about.values()]
-    return [node_v4(node, owner) for node in nodes]
+    return [node_v4(node, owner) for node in graph_items.list_nodes(conn, owner, hooks)]
 
 
 def list_nodes(ctx: Ctx) -> tuple[int, Any]:
