@@ -87,6 +87,10 @@ updated = client.thread.message.update(thread.uuid_, message.uuid_, metadata={"k
 assert updated.metadata == {"k": "v"}
 context = client.thread.get_context(other.uuid_).context
 threads = [t.uuid_ for t in client.thread.list(user_uuid=user.uuid_, page_size=10)]
+thread_episodes = client.thread.list_episodes(thread.uuid_, page_size=2)
+assert [e.content for e in thread_episodes.items] == first_page[:2]
+assert thread_episodes.items[0].thread_uuid == thread.uuid_
+assert thread_episodes.items[0].role == "user" and thread_episodes.items[0].role_name == "Jane"
 
 edges = list(client.graph.search_edges(user.graph_uuid, query="Lisbon surfing").items)
 edges_by_user = client.graph.search_edges(user.uuid_, query="Lisbon").items

@@ -17,6 +17,7 @@ from zep_integrations.server.knowledge import graph_hooks
 from zep_integrations.server.memory import context_parts, last_messages
 from zep_integrations.server.routes_v3_threads import parse_time
 from zep_integrations.server.v4.common import (
+    episodes_v4,
     ingestion_task,
     message_v4,
     new_task,
@@ -282,6 +283,29 @@ def get_context(ctx: Ctx) -> tuple[int, Any]:
         return 200, {"context": _context(ctx, conn, row)}
 
 
+def list_episodes(ctx: Ctx) -> tuple[int, Any]:
+    """``GET threads/{thread_uuid}/episodes?page_size&cursor``: its messages as episodes."""
+    size, offset = page_args(ctx)
+    with ctx.env.store.read() as conn:
+        row, _ = find_thread(conn, ctx)
+        user = threads.thread_user(conn, row)
+        if user is None:
+            raise HTTPError(
+                404, "this thread has no user, so it is in no graph", param="thread_uuid"
+            )
+        owner = graph.owner_of_user(user)
+        total = conn.execute(
+            "SELECT count(*) FROM messages WHERE session_id = ?", (row["id"],)
+        ).fetchone()[0]
+        rows = conn.execute(
+            "SELECT * FROM messages WHERE session_id = ? ORDER BY id LIMIT ? OFFSET ?",
+            (row["id"], size, offset),
+        ).fetchall()
+        episodes = [graph.message_episode_json(r, row["session_id"]) for r in rows]
+        items = episodes_v4(conn, episodes, owner)
+    return 200, page(items, offset, int(total))
+
+
 def get_summary(ctx: Ctx) -> tuple[int, Any]:
     """``GET threads/{thread_uuid}/summary``: the latest summary; 404 while there is none."""
     with ctx.env.store.read() as conn:
@@ -312,4 +336,5 @@ ROUTES = [
     Route("PATCH", "threads/{thread_uuid}/messages/{message_uuid}", update_message),
     Route("GET", "threads/{thread_uuid}/context", get_context),
     Route("GET", "threads/{thread_uuid}/summary", get_summary),
+    Route("GET", "threads/{thread_uuid}/episodes", list_episodes),
 ]
