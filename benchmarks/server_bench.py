@@ -7,11 +7,12 @@ then we measure: messages/s written through ZepClient in-process (batches of 30)
 latency and session search latency (p50/p95, through ZepClient in-process). Finally the same write
 through `zep-integrations serve` on loopback.
 
-API versions: on the same database and in the same run, the v2 and v3 APIs are driven through one
-plain httpx client on the in-process transport (no client library on either side), in
-interleaved rounds: write (batches of 30), context (v2 ``GET memory``, v3 ``GET context``) and
-search (v2 session search, v3 ``graph/search`` of the user's episodes). Each bulk session belongs
-to its own user, so it is also a v3 thread.
+API versions: on the same database and in the same run, the v2, v3 and v4 APIs are driven through
+one plain httpx client on the in-process transport (no client library on either side), in
+interleaved rounds: write (batches of 30; v4 with a fresh ``Idempotency-Key`` each, as zep-cloud
+4.x sends, so every v4 write also records its answer), context (v2 ``GET memory``, v3/v4 ``GET
+context``) and search (v2 session search, v3 ``graph/search`` and v4 ``search/episodes`` of the
+user's episodes). Each bulk session belongs to its own user, so it is also a v3/v4 thread.
 """
 
 from __future__ import annotations
@@ -126,14 +127,28 @@ ROUND_WRITES = 3_000
 ROUND_CALLS = 100
 
 
-def _api_calls(api: str, sessions: int) -> dict[str, object]:
-    """Per API: a writer of one 30-message batch, a context read and a search."""
+V4 = "http://zep/api/v4/"
+
+
+def _api_calls(api: str, sessions: int, uuids: dict[str, list[str]]) -> dict[str, object]:
+    """Per API: a writer of one 30-message batch, a context read and a search.
+
+    ``uuids`` holds the v4 addresses: ``threads`` (bulk sessions), ``users`` (their users) and
+    ``writes`` (the v4 threads written to).
+    """
 
     def write(http: httpx.Client, i: int) -> None:
         text = [sentence() for _ in range(30)]
         if api == "v2":
             body = [{"role_type": "user", "role": "Jane", "content": t} for t in text]
             response = http.post(f"sessions/{api}w{i // 33}/memory", json={"messages": body})
+        elif api == "v4":
+            body = [{"role": "user", "name": "Jane", "content": t} for t in text]
+            response = http.post(
+                f"{V4}threads/{uuids['writes'][i // 33]}/messages",
+                json={"messages": body},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
         else:
             body = [{"role": "user", "name": "Jane", "content": t} for t in text]
             response = http.post(f"threads/{api}w{i // 33}/messages", json={"messages": body})
@@ -142,6 +157,8 @@ def _api_calls(api: str, sessions: int) -> dict[str, object]:
     def context(http: httpx.Client) -> None:
         k = rng.randrange(sessions)
         path = f"sessions/bulk{k}/memory" if api == "v2" else f"threads/bulk{k}/context"
+        if api == "v4":
+            path = f"{V4}threads/{uuids['threads'][k]}/context"
         http.get(path).raise_for_status()
 
     def find(http: httpx.Client) -> None:
@@ -149,6 +166,9 @@ def _api_calls(api: str, sessions: int) -> dict[str, object]:
         query = " ".join(rng.choice(VOCAB) for _ in range(4))
         if api == "v2":
             response = http.post(f"sessions/bulk{k}/search?limit=10", json={"text": query})
+        elif api == "v4":
+            path = f"{V4}graphs/{uuids['users'][k]}/search/episodes?page_size=10"
+            response = http.post(path, json={"query": query})
         else:
             body = {"user_id": f"bulkuser{k}", "query": query, "scope": "episodes", "limit": 10}
             response = http.post("graph/search", json=body)
@@ -158,13 +178,26 @@ def _api_calls(api: str, sessions: int) -> dict[str, object]:
 
 
 def compare_versions(db: Path, sessions: int) -> dict[str, dict[str, float]]:
-    """Interleaved rounds of v2 and v3 on one in-process server; medians over rounds."""
+    """Interleaved rounds of v2, v3 and v4 on one in-process server; medians over rounds."""
     server = embedded_server(db)
     http = httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/")
     http.post("users", json={"user_id": "writer", "first_name": "Jane"})
+    writer = http.post(f"{V4}users/lookup", json={"user_id": "writer"}).json()["uuid"]
+    uuids: dict[str, list[str]] = {"writes": [], "threads": [], "users": []}
     for i in range(ROUNDS * ROUND_WRITES // 30 // 33 + 1):
         http.post("threads", json={"thread_id": f"v3w{i}", "user_id": "writer"})
-    calls = {api: _api_calls(api, sessions) for api in ("v2", "v3")}
+        thread = http.post(f"{V4}threads", json={"user_uuid": writer}).json()
+        uuids["writes"].append(thread["uuid"])
+    with sqlite3.connect(db) as conn:
+        for k in range(sessions):
+            thread_uuid, user_uuid = conn.execute(
+                "SELECT sessions.uuid, users.uuid FROM sessions JOIN users"
+                " ON users.user_id = sessions.user_id WHERE session_id = ?",
+                (f"bulk{k}",),
+            ).fetchone()
+            uuids["threads"].append(thread_uuid)
+            uuids["users"].append(user_uuid)
+    calls = {api: _api_calls(api, sessions, uuids) for api in ("v2", "v3", "v4")}
     samples: dict[str, dict[str, list[float]]] = {
         api: {"write": [], "context": [], "search": []} for api in calls
     }

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from zep_integrations.server import ZepServer
+from zep_integrations.server.graph import user_graph_uuid
 from zep_integrations.server.storage import MIGRATIONS, _split_sql
-from zep_integrations.server.v4.common import graph_uuid_of
 
 NOW = "2024-06-01T09:00:00.000000Z"
 
@@ -151,19 +151,19 @@ def test_error_envelope_for_handler_errors(tmp_path: Path) -> None:
     server.close()
 
 
-def test_graph_uuid_is_derived_and_reversible(tmp_path: Path) -> None:
-    """A user's graph_uuid differs from its UUID, keeps version and variant, and maps back."""
-    user_uuid = "0190f0f0-1234-7abc-8def-0123456789ab"
-    graph = graph_uuid_of(user_uuid)
-    assert graph is not None and graph != user_uuid
-    parsed = uuid.UUID(graph)
-    assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
-    assert graph_uuid_of(graph) == user_uuid
+def test_graph_uuid_resolves_to_its_user(tmp_path: Path) -> None:
+    """A user's graph is found by its graph_uuid (also for users added later) or the user's UUID."""
     server = ZepServer(tmp_path / "zep.db")
     http = v4(server)
-    user = http.post("users", json={"first_name": "Al"}).json()
-    for address in (user["graph_uuid"], user["uuid"]):
-        assert http.get(f"graphs/{address}").json()["user_uuid"] == user["uuid"]
+    first = http.post("users", json={"first_name": "Al"}).json()
+    assert http.get(f"graphs/{first['graph_uuid']}").json()["user_uuid"] == first["uuid"]
+    later = http.post("users", json={"first_name": "Bo"}).json()
+    assert later["graph_uuid"] == user_graph_uuid(later["uuid"]) != later["uuid"]
+    for user in (first, later):
+        for address in (user["graph_uuid"], user["uuid"]):
+            assert http.get(f"graphs/{address}").json()["user_uuid"] == user["uuid"]
+    http.delete(f"users/{later['uuid']}")
+    assert http.get(f"graphs/{later['graph_uuid']}").status_code == 404
     server.close()
 
 
@@ -213,4 +213,35 @@ def test_release_database_upgrades_and_serves_v4(tmp_path: Path, how: str) -> No
     assert add(http, thread["uuid"], "Still in Paris.", "k").status_code == 202
     task = http.delete(f"threads/{thread['uuid']}").json()["task"]
     assert http.get(f"tasks/{task['uuid']}").json()["status"] == "succeeded"
+    server.close()
+
+
+def test_add_messages_answer_matches_what_is_stored(tmp_path: Path) -> None:
+    """The messages an add answers with are exactly those a read returns afterwards."""
+    server = ZepServer(tmp_path / "zep.db")
+    http = v4(server)
+    thread = new_thread(http)
+    body = {
+        "messages": [
+            {"role": "user", "name": "Jane", "content": "Olá, I'm in Porto."},
+            {
+                "role": "assistant",
+                "content": "Nice!",
+                "metadata": {"k": [1, "a"]},
+                "reference_time": "2026-01-02T03:04:05+01:00",
+            },
+        ]
+    }
+    added = http.post(f"threads/{thread}/messages", json=body).json()
+    listed = http.get(f"threads/{thread}/messages").json()["items"]
+    assert added["messages"] == listed
+    assert listed[1]["reference_time"] == "2026-01-02T02:04:05.000000Z"
+    surrogate = b'{"messages": [{"role": "user", "content": "bad \\ud800"}]}'
+    refused = http.post(
+        f"threads/{thread}/messages",
+        content=surrogate,
+        headers={"content-type": "application/json"},
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
+    assert len(http.get(f"threads/{thread}/messages").json()["items"]) == 2
     server.close()

@@ -24,6 +24,7 @@ PRELUDE = """
 import json, os
 from zep_cloud.client import Zep
 from zep_cloud import AddMessage
+from zep_cloud.errors import BadRequestError
 client = Zep(api_key=os.environ["ZEP_KEY"], base_url=os.environ["ZEP_URL"])
 """
 
@@ -86,6 +87,10 @@ updated = client.thread.message.update(thread.uuid_, message.uuid_, metadata={"k
 assert updated.metadata == {"k": "v"}
 context = client.thread.get_context(other.uuid_).context
 threads = [t.uuid_ for t in client.thread.list(user_uuid=user.uuid_, page_size=10)]
+thread_episodes = client.thread.list_episodes(thread.uuid_, page_size=2)
+assert [e.content for e in thread_episodes.items] == first_page[:2]
+assert thread_episodes.items[0].thread_uuid == thread.uuid_
+assert thread_episodes.items[0].role == "user" and thread_episodes.items[0].role_name == "Jane"
 
 edges = list(client.graph.search_edges(user.graph_uuid, query="Lisbon surfing").items)
 edges_by_user = client.graph.search_edges(user.uuid_, query="Lisbon").items
@@ -102,7 +107,13 @@ edge_list = list(client.graph.edge.list(user.graph_uuid))
 assert client.graph.edge.get(user.graph_uuid, edges[0].uuid_).fact == edges[0].fact
 episode_list = list(client.graph.episode.list(user.graph_uuid, page_size=4))
 episode = client.graph.episode.get(user.graph_uuid, episodes[0].uuid_)
-deleted_episode = client.graph.episode.delete(user.graph_uuid, episode_list[-1].uuid_)
+data = client.graph.episode.add(user.graph_uuid, data="Jane owns a kayak.")
+deleted_episode = client.graph.episode.delete(user.graph_uuid, data.episode.uuid_)
+try:
+    client.graph.episode.delete(user.graph_uuid, episode_list[-1].uuid_)
+    message_delete = "accepted"
+except BadRequestError as exc:  # a thread message belongs to its thread
+    message_delete = exc.body.error.message
 deleted_edge = client.graph.edge.delete(user.graph_uuid, edges[0].uuid_)
 deleted_thread = client.thread.delete(other.uuid_)
 remaining = [t.uuid_ for t in client.thread.list(user_uuid=user.uuid_)]
@@ -118,7 +129,7 @@ print(json.dumps({
     "edge_list": len(edge_list), "episode_list": len(episode_list),
     "tasks": [client.task.get(t.task.uuid_).status
               for t in (deleted_episode, deleted_edge, deleted_thread)],
-    "remaining": remaining,
+    "remaining": remaining, "message_delete": message_delete,
     "user_deleted": client.user.delete(user.uuid_).task.status,
 }))
 """
@@ -143,7 +154,7 @@ def test_sdk_memory_workflow(served: str) -> None:
     assert out["edges"] == ["Jane: I live in Lisbon and I love surfing."]
     assert all(0 < s <= 1 for s in out["edge_scores"])  # type: ignore[attr-defined]
     assert out["edges_by_user"] == 1
-    assert out["nodes"] == ["Jane Roe"]
+    assert out["nodes"] == ["Jane Roe", "Lisbon"]
     assert out["episodes"] == ["Lisbon has great waves."]
     assert out["episode_thread"] == out["thread"]
     assert out["observations"] == [] and out["summaries"] == []
@@ -152,6 +163,7 @@ def test_sdk_memory_workflow(served: str) -> None:
     assert out["edge_list"] == 1 and out["episode_list"] == 8
     assert out["tasks"] == ["succeeded"] * 3
     assert out["remaining"] == [out["thread"]]
+    assert "delete the thread" in str(out["message_delete"])
     assert out["user_deleted"] == "succeeded"
 
 
@@ -335,3 +347,103 @@ def test_idempotency_key_survives_restart(tmp_path: Path) -> None:
     assert answers[0] == answers[1] and answers[0][0] == 201
     assert listed["total_size"] == 1
     assert json.loads(json.dumps(listed))["items"][0]["first_name"] == "Kay"
+
+
+GRAPHS = """
+user = client.user.create(first_name="Mia", user_id="mia-idp")
+assert user.user_id == "mia-idp"
+added = client.graph.episode.add(user.graph_uuid, data="Mia works at Acme Corp in Berlin.",
+                                 type="text", source_description="crm",
+                                 reference_time="2026-03-01T12:00:00Z")
+assert added.task.status == "succeeded" and added.episode.source == "text"
+assert client.task.get(added.task.uuid_).status == "succeeded"
+fetched = client.graph.episode.get(user.graph_uuid, added.episode.uuid_)
+edges = client.graph.search_edges(user.graph_uuid, query="Acme Berlin").items
+nodes = client.graph.search_nodes(user.uuid_, query="Acme").items
+node = client.graph.node.get(user.graph_uuid, nodes[0].uuid_)
+all_nodes = [n.name for n in client.graph.node.list(user.graph_uuid)]
+standalone = client.graph.create(name="Products", description="catalogue")
+assert standalone.uuid_ and standalone.name == "Products"
+client.graph.episode.add(standalone.uuid_, data='{"product": "Widget", "price": 3}', type="json")
+client.graph.update(standalone.uuid_, description="the catalogue")
+found = client.graph.search_episodes(standalone.uuid_, query="Widget").items
+listed = [g.uuid_ for g in client.graph.list(page_size=50)]
+by_user = client.graph.lookup(user_id="mia-idp")
+description = client.graph.get(standalone.uuid_).description
+deleted = client.graph.delete(standalone.uuid_)
+print(json.dumps({
+    "fetched": [fetched.content, fetched.source_description, fetched.reference_time[:19]],
+    "edges": [e.fact for e in edges], "nodes": [n.name for n in nodes], "node": node.name,
+    "all_nodes": all_nodes, "found": [e.content for e in found],
+    "standalone": [standalone.uuid_, description],
+    "listed": listed, "by_user": [by_user.uuid_, by_user.user_uuid, user.graph_uuid, user.uuid_],
+    "deleted": client.task.get(deleted.task.uuid_).status,
+    "gone": client.graph.list().items,
+}))
+"""
+
+
+def test_sdk_graph_data_and_standalone_graphs(served: str) -> None:
+    """Data episodes with their facts and entities, standalone graphs and graph lookup."""
+    out = sdk(served, GRAPHS)
+    assert out["fetched"] == [
+        "Mia works at Acme Corp in Berlin.",
+        "crm",
+        "2026-03-01T12:00:00",
+    ]
+    assert out["edges"] and "Acme" in out["edges"][0]  # type: ignore[index]
+    assert "Acme Corp" in out["nodes"]  # type: ignore[operator]
+    assert out["node"] == out["nodes"][0]  # type: ignore[index]
+    assert "Mia" in out["all_nodes"] and "Acme Corp" in out["all_nodes"]  # type: ignore[operator]
+    assert out["found"] == ['{"product": "Widget", "price": 3}']
+    standalone, description = out["standalone"]  # type: ignore[misc]
+    assert description == "the catalogue" and standalone in out["listed"]  # type: ignore[operator]
+    graph_uuid, owner, user_graph, user_uuid = out["by_user"]  # type: ignore[misc]
+    assert graph_uuid == user_graph and owner == user_uuid
+    assert out["deleted"] == "succeeded" and out["gone"] == []
+
+
+V3_WRITES = """
+import json, os
+from zep_cloud.client import Zep
+from zep_cloud import Message
+client = Zep(api_key=os.environ["ZEP_KEY"], base_url=os.environ["ZEP_URL"])
+client.user.add(user_id="v3-user", first_name="Lea")
+client.thread.create(thread_id="v3-thread", user_id="v3-user")
+client.thread.add_messages("v3-thread", messages=[
+    Message(role="user", name="Lea", content="I live in Nantes and I play chess.")])
+client.graph.create(graph_id="v3-graph", name="Shared")
+client.graph.add(graph_id="v3-graph", type="text", data="Nantes is on the Loire.")
+print(json.dumps({"ok": True}))
+"""
+
+V4_READS = """
+batch = client.lookup.batch(users=["v3-user"], threads=["v3-thread"], graphs=["v3-graph"])
+uuids = {i.resource_type: i.uuid_ for i in batch.items if i.found}
+thread = client.thread.get(uuids["thread"])
+user = client.user.get(uuids["user"])
+print(json.dumps({
+    "found": sorted(uuids), "user": [user.user_id, user.first_name],
+    "thread": [thread.thread_id, thread.user_uuid == user.uuid_,
+               thread.graph_uuid == user.graph_uuid],
+    "messages": [(m.role, m.name, m.content) for m in client.thread.list_messages(thread.uuid_)],
+    "context": client.thread.get_context(thread.uuid_).context,
+    "edges": [e.fact for e in client.graph.search_edges(user.graph_uuid, query="chess")],
+    "graph": [client.graph.get(uuids["graph"]).graph_id,
+              [e.content for e in client.graph.search_episodes(uuids["graph"], query="Loire")]],
+}))
+"""
+
+
+def test_written_through_v3_read_through_v4(served: str) -> None:
+    """zep-cloud 3.30.0 writes a user, thread, messages and a graph; 4.0.1 finds and reads them."""
+    env = {"ZEP_URL": f"{served}/api/v2", "ZEP_KEY": KEY}
+    assert run_sdk("3.30.0", V3_WRITES, env=env) == {"ok": True}
+    out = sdk(served, V4_READS)
+    assert out["found"] == ["graph", "thread", "user"]
+    assert out["user"] == ["v3-user", "Lea"]
+    assert out["thread"] == ["v3-thread", True, True]
+    assert out["messages"] == [["user", "Lea", "I live in Nantes and I play chess."]]
+    assert "chess" in str(out["context"])
+    assert out["edges"] == ["Lea: I live in Nantes and I play chess."]
+    assert out["graph"] == ["v3-graph", ["Nantes is on the Loire."]]

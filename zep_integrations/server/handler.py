@@ -270,8 +270,20 @@ class Route:
         return args
 
 
+@dataclass(frozen=True)
+class EncodedJSON:
+    """A route answer already encoded as UTF-8 JSON, sent as it is (a replayed answer)."""
+
+    data: bytes
+
+
+def encode_json(value: Any) -> bytes:
+    """The UTF-8 JSON text of a route answer, as it is sent."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def _json_response(status: int, value: Any, extra: Sequence[tuple[str, str]] = ()) -> Response:
-    body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    body = value.data if isinstance(value, EncodedJSON) else encode_json(value)
     headers = [("content-type", JSON_TYPE), ("content-length", str(len(body))), *extra]
     # zep-cloud retries 409/429/5xx five times with back-off unless told to retry at once
     # (section 1.1); Retry-After: 0 keeps a failing SDK call fast.

@@ -22,15 +22,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
+import zlib
 from collections.abc import Collection
 from typing import Any
 
-from zep_integrations.server.handler import Ctx, HTTPError, Route
+from zep_integrations.server.handler import Ctx, EncodedJSON, HTTPError, Route, encode_json
+from zep_integrations.server.storage import Storage
 
 __all__ = ["KEEP_SECONDS", "MAX_KEY_CHARS", "run_idempotent"]
 
 KEEP_SECONDS = 24 * 3600
 MAX_KEY_CHARS = 255
+PURGE_EVERY_SECONDS = 600
+"""Expired keys are deleted in bulk at most this often per server (an expired key is also
+ignored, and replaced, when it is met)."""
+
+_last_purge: weakref.WeakKeyDictionary[Storage, float] = weakref.WeakKeyDictionary()
 
 
 def _fingerprint(ctx: Ctx) -> str:
@@ -63,11 +71,24 @@ def run_idempotent(ctx: Ctx, route: Route, reads: Collection[str]) -> tuple[int,
         )
     fingerprint = _fingerprint(ctx)
     now = ctx.env.clock().timestamp()
-    with ctx.env.store.write() as conn:
-        conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (now - KEEP_SECONDS,))
+    store = ctx.env.store
+    with store.write() as conn:
+        if now - _last_purge.get(store, float("-inf")) > PURGE_EVERY_SECONDS:
+            _last_purge[store] = now
+            # Rows are inserted in time order: delete those before the first one still kept.
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE id < coalesce("
+                "(SELECT id FROM idempotency_keys WHERE created_at >= ? ORDER BY id LIMIT 1),"
+                " (SELECT max(id) + 1 FROM idempotency_keys), 0)",
+                (now - KEEP_SECONDS,),
+            )
         row = conn.execute(
-            "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?", (key,)
+            "SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?",
+            (key,),
         ).fetchone()
+        if row is not None and row["created_at"] < now - KEEP_SECONDS:
+            conn.execute("DELETE FROM idempotency_keys WHERE key = ?", (key,))
+            row = None
         if row is not None:
             if row["fingerprint"] != fingerprint:
                 raise HTTPError(
@@ -77,10 +98,14 @@ def run_idempotent(ctx: Ctx, route: Route, reads: Collection[str]) -> tuple[int,
                     code="idempotency_key_reused",
                     param="Idempotency-Key",
                 )
-            return int(row["status"]), json.loads(row["body"])
+            return int(row["status"]), EncodedJSON(zlib.decompress(row["body"]))
         status, value = route.fn(ctx)
         if 200 <= status < 300:
-            body = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            # Encoded once, for the record and the answer. Compressed: an add-messages answer
+            # echoes its messages (~10 KB for 30), and each stored byte is written twice (WAL,
+            # then the table).
+            value = EncodedJSON(encode_json(value))
+            body = zlib.compress(value.data, 1)
             conn.execute(
                 "INSERT INTO idempotency_keys(key, fingerprint, status, body, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",

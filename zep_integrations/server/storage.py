@@ -261,13 +261,13 @@ a session's fact fills ``user_rowid`` from the session's user (``routes_facts.ad
 
 _SCHEMA_V4_API = """
 CREATE TABLE idempotency_keys (
-    key TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
     fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL,
     body BLOB NOT NULL,
     created_at REAL NOT NULL
 );
-CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 CREATE TABLE tasks (
     id INTEGER PRIMARY KEY,
     uuid TEXT NOT NULL UNIQUE,
@@ -278,8 +278,10 @@ CREATE TABLE tasks (
 );
 """
 """The v4 API (zep-cloud 4.x): ``Idempotency-Key`` answers (kept >= 24 hours, see
-``server/idempotency.py``) and the tasks that deletes and ingestion return. Work is synchronous
-here, so a task is stored already ``succeeded`` in the transaction that did the work."""
+``server/idempotency.py``; rows are in time order, so no index on ``created_at``) and the tasks
+that deletes return. Work is synchronous here, so a task is stored already ``succeeded`` in the
+transaction that did the work; an ingestion's task is its last message or its episode, which
+needs no row."""
 
 # Merge order (COMMON.md): harden-server, then server-v3, then server-v4.
 MIGRATIONS: tuple[str, ...] = (

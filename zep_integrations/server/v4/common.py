@@ -9,10 +9,12 @@ How v4 addresses map onto the one store (v2 sessions are v3/v4 threads):
 * A user or thread created through v4 has no client-chosen id, so its v2/v3 id (``user_id``,
   ``session_id``) is its UUID string: v2 and v3 clients can still address it. v4 shows
   ``user_id``/``thread_id`` only when they differ from the UUID (a v2/v3-created resource).
-* ``graph_uuid`` of a user graph is derived, not stored: the user's UUID with its random bits
-  XOR-ed by a fixed mask (:func:`graph_uuid_of`). Version and variant bits are untouched, so it
-  is a valid UUID; XOR-ing again gives the user back, so resolving it is one index lookup; a
-  database written before the v4 API needs no backfill.
+* ``graph_uuid`` of a user graph is derived, not stored (``graph.user_graph_uuid``, shared with
+  v3), so a database written before needs no backfill. Resolving one back to its user uses a
+  per-server index built from the ``users`` table (:class:`GraphIndex`); every graph-scoped
+  route also accepts the user's own UUID, as Zep's does.
+* A standalone graph created through v4 gets its UUID as its v3 ``graph_id``, like users and
+  threads.
 """
 
 from __future__ import annotations
@@ -20,28 +22,27 @@ from __future__ import annotations
 import base64
 import binascii
 import sqlite3
+import threading
 import uuid as uuid_module
+import weakref
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from zep_integrations.server import graph
 from zep_integrations.server.handler import Ctx, HTTPError, Request, Response, json_response
-from zep_integrations.server.records import rfc3339
-from zep_integrations.server.storage import dumps, loads
+from zep_integrations.server.storage import Storage, dumps, loads
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "fail",
-    "graph_uuid_of",
+    "find_owner",
     "message_v4",
     "new_task",
     "page",
     "page_args",
-    "parse_time",
     "parse_uuid",
     "thread_v4",
-    "user_of_graph",
     "user_v4",
 ]
 
@@ -60,9 +61,6 @@ _CODES = {
     429: "rate_limited",
     500: "internal_error",
 }
-
-# Zero in the version nibble (octet 6, high) and the variant bits (octet 8, top two bits).
-_GRAPH_MASK = 0x00000000_0000_0A5A_25A5_A5A5A5A5A5A5
 
 
 def fail(request: Request, exc: HTTPError) -> Response:
@@ -95,33 +93,56 @@ def parse_uuid(value: str, param: str) -> str:
         ) from None
 
 
-def graph_uuid_of(user_uuid: str) -> str | None:
-    """The derived ``graph_uuid`` of a user (see the module docstring); None if not a UUID."""
-    try:
-        return str(uuid_module.UUID(int=uuid_module.UUID(user_uuid).int ^ _GRAPH_MASK))
-    except ValueError:
-        return None
+class GraphIndex:
+    """``graph_uuid`` -> user UUID for one database, grown from the ``users`` table on a miss.
+
+    The derivation cannot be inverted, so the index remembers every user it has seen and reads
+    only users added since (``id`` above the last one read; user ids are never reused). A hit is
+    checked against the table, so a deleted user's graph is gone at once.
+    """
+
+    def __init__(self) -> None:
+        self._users: dict[str, str] = {}
+        self._last_id = 0
+        self._lock = threading.Lock()
+
+    def user_uuid(self, conn: sqlite3.Connection, graph_uuid: str) -> str | None:
+        """The UUID of the user whose graph is ``graph_uuid``, None when there is none."""
+        with self._lock:
+            if graph_uuid not in self._users:
+                for rowid, user_uuid in conn.execute(
+                    "SELECT id, uuid FROM users WHERE id > ? ORDER BY id", (self._last_id,)
+                ):
+                    self._users[graph.user_graph_uuid(user_uuid)] = user_uuid
+                    self._last_id = rowid
+            return self._users.get(graph_uuid)
 
 
-def user_of_graph(conn: sqlite3.Connection, graph_uuid: str) -> sqlite3.Row | None:
-    """The user whose graph is ``graph_uuid``; a user's own UUID is accepted as well."""
+_indexes: weakref.WeakKeyDictionary[Storage, GraphIndex] = weakref.WeakKeyDictionary()
+_indexes_lock = threading.Lock()
+
+
+def find_owner(ctx: Ctx, conn: sqlite3.Connection, key: str = "graph_uuid") -> graph.Owner:
+    """The owner of the graph addressed by path parameter ``key``; 400/404 as v4 answers them.
+
+    A user graph is found by its ``graph_uuid`` or the user's UUID, else a standalone graph.
+    """
+    graph_uuid = parse_uuid(ctx.args[key], key)
     row = conn.execute("SELECT * FROM users WHERE uuid = ?", (graph_uuid,)).fetchone()
     if row is None:
-        owner = graph_uuid_of(graph_uuid)
-        row = conn.execute("SELECT * FROM users WHERE uuid = ?", (owner,)).fetchone()
-    return row  # type: ignore[no-any-return]
-
-
-def parse_time(value: Any, param: str) -> str | None:
-    """An RFC 3339 timestamp field normalised to the store's format; 400 when malformed."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return rfc3339(datetime.fromisoformat(value.replace("Z", "+00:00")))
-        except ValueError:
-            pass
-    raise HTTPError(400, f"{param} must be an RFC 3339 timestamp", param=param)
+        with _indexes_lock:
+            index = _indexes.setdefault(ctx.env.store, GraphIndex())
+        user_uuid = index.user_uuid(conn, graph_uuid)
+        if user_uuid is not None:
+            row = conn.execute("SELECT * FROM users WHERE uuid = ?", (user_uuid,)).fetchone()
+    if row is not None:
+        return graph.owner_of_user(row)
+    standalone = conn.execute(
+        "SELECT graph_id FROM graphs WHERE uuid = ?", (graph_uuid,)
+    ).fetchone()
+    if standalone is None:
+        raise HTTPError(404, f"graph {graph_uuid} not found", param=key)
+    return graph.graph_owner(conn, standalone[0])
 
 
 def page_args(ctx: Ctx, default: int = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
@@ -170,15 +191,39 @@ def new_task(ctx: Ctx, conn: sqlite3.Connection, kind: str, result: Any = None) 
     The work is done synchronously, so a task is born ``succeeded``; ``GET tasks/{uuid}``
     reads it back as long as the database lives.
     """
-    task_uuid = ctx.env.new_uuid()
+    row = {
+        "uuid": ctx.env.new_uuid(),
+        "type": kind,
+        "status": "succeeded",
+        "result": dumps(result),
+        "created_at": ctx.now(),
+    }
     conn.execute(
-        "INSERT INTO tasks(uuid, type, status, result, created_at) VALUES (?, ?, ?, ?, ?)",
-        (task_uuid, kind, "succeeded", dumps(result), ctx.now()),
+        "INSERT INTO tasks(uuid, type, status, result, created_at)"
+        " VALUES (:uuid, :type, :status, :result, :created_at)",
+        row,
     )
-    return task_v4(conn.execute("SELECT * FROM tasks WHERE uuid = ?", (task_uuid,)).fetchone())
+    return task_v4(row)
 
 
-def task_v4(row: sqlite3.Row) -> dict[str, Any]:
+def ingestion_task(item_uuid: str, kind: str, created_at: str, result: Any) -> dict[str, Any]:
+    """The task of an ingestion (add messages, add episode), named by what it stored.
+
+    Its UUID is the last stored message's or the episode's, so it costs no row and
+    ``GET tasks/{uuid}`` finds it there.
+    """
+    return task_v4(
+        {
+            "uuid": item_uuid,
+            "type": kind,
+            "status": "succeeded",
+            "result": dumps(result),
+            "created_at": created_at,
+        }
+    )
+
+
+def task_v4(row: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
     """A ``Task``."""
     return {
         "uuid": row["uuid"],
@@ -197,12 +242,14 @@ def user_v4(row: sqlite3.Row) -> dict[str, Any]:
     """A v4 ``User``."""
     return {
         "uuid": row["uuid"],
-        "graph_uuid": graph_uuid_of(row["uuid"]),
+        "graph_uuid": graph.user_graph_uuid(row["uuid"]),
         "user_id": None if row["user_id"] == row["uuid"] else row["user_id"],
         "email": row["email"],
         "first_name": row["first_name"],
         "last_name": row["last_name"],
         "metadata": loads(row["metadata"]),
+        "time_zone": row["time_zone"],
+        "disable_default_ontology": bool(row["disable_default_ontology"]),
         "created_at": row["created_at"],
     }
 
@@ -212,14 +259,14 @@ def thread_v4(row: sqlite3.Row, user_uuid: str | None) -> dict[str, Any]:
     return {
         "uuid": row["uuid"],
         "user_uuid": user_uuid,
-        "graph_uuid": graph_uuid_of(user_uuid) if user_uuid else None,
+        "graph_uuid": graph.user_graph_uuid(user_uuid) if user_uuid else None,
         "thread_id": None if row["session_id"] == row["uuid"] else row["session_id"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
 
 
-def message_v4(row: sqlite3.Row, thread_uuid: str) -> dict[str, Any]:
+def message_v4(row: sqlite3.Row | Mapping[str, Any], thread_uuid: str) -> dict[str, Any]:
     """A v4 ``Message``: v2 ``role_type`` is v4 ``role``, v2 ``role`` is v4 ``name``."""
     return {
         "uuid": row["uuid"],
@@ -234,16 +281,53 @@ def message_v4(row: sqlite3.Row, thread_uuid: str) -> dict[str, Any]:
     }
 
 
-def standalone_graph_uuid(conn: sqlite3.Connection, graph_id: str) -> str | None:
-    """The UUID of the standalone graph a v3 ``graph_id`` names, None when there is none.
+def _owned_by(out: dict[str, Any], owner: graph.Owner) -> dict[str, Any]:
+    out["graph_uuid"] = owner.graph_uuid
+    out["user_uuid"] = owner.uuid if owner.kind == "user" else None
+    return out
 
-    Standalone graphs are stored by the v3 graph routes; until a database has their table,
-    no ``graph_id`` resolves.
+
+def edge_v4(edge: Mapping[str, Any], owner: graph.Owner) -> dict[str, Any]:
+    """A v4 ``Edge`` from the shared (v3-shaped) edge: ``episodes`` is ``episode_uuids``."""
+    out = dict(edge)
+    out["episode_uuids"] = out.pop("episodes", None) or []
+    return _owned_by(out, owner)
+
+
+def node_v4(node: Mapping[str, Any], owner: graph.Owner) -> dict[str, Any]:
+    """A v4 ``Node`` (``episode_uuids`` and ``episode_uuids_truncated`` are required)."""
+    out = dict(node)
+    out["episode_uuids"] = out.pop("episodes", None) or []
+    out["episode_uuids_truncated"] = bool(out.pop("episodes_truncated", False))
+    return _owned_by(out, owner)
+
+
+def episodes_v4(
+    conn: sqlite3.Connection, episodes: list[dict[str, Any]], owner: graph.Owner
+) -> list[dict[str, Any]]:
+    """v4 ``Episode``s from the shared (v3-shaped) ones.
+
+    A message's ``role`` is its role type, ``role_name`` its speaker, and its thread is named
+    by UUID (``thread_uuid``).
     """
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'graphs'"
-    ).fetchone()
-    if not has_table:
-        return None
-    row = conn.execute("SELECT uuid FROM graphs WHERE graph_id = ?", (graph_id,)).fetchone()
-    return None if row is None else str(row[0])
+    ids = sorted({str(e["thread_id"]) for e in episodes if e.get("thread_id") is not None})
+    threads: dict[str, str] = {}
+    if ids:
+        marks = ",".join("?" * len(ids))
+        threads = {
+            str(r[0]): str(r[1])
+            for r in conn.execute(
+                f"SELECT session_id, uuid FROM sessions WHERE session_id IN ({marks})", ids
+            )
+        }
+    out = []
+    for episode in episodes:
+        item = dict(episode)
+        item.pop("task_id", None)
+        if item.get("source") == "message":
+            item["role_name"] = item.pop("role", None)
+            item["role"] = item.pop("role_type", None)
+            item["thread_uuid"] = threads.get(str(item.pop("thread_id", None)))
+        item["reference_time"] = item.get("created_at")
+        out.append(_owned_by(item, owner))
+    return out

@@ -6,22 +6,23 @@ import sqlite3
 from typing import Any
 
 from zep_integrations._limits import check_id, check_json_value
+from zep_integrations.server import graph
 from zep_integrations.server.handler import Ctx, HTTPError, Route, field_map, field_str
+from zep_integrations.server.knowledge import graph_hooks
 from zep_integrations.server.records import deep_merge
 from zep_integrations.server.storage import dumps, loads
 from zep_integrations.server.v4.common import (
-    graph_uuid_of,
     new_task,
+    node_v4,
     order_sql,
     page,
     page_args,
     parse_uuid,
-    standalone_graph_uuid,
     thread_v4,
     user_v4,
 )
 
-_TEXT_FIELDS = ("email", "first_name", "last_name")
+_TEXT_FIELDS = ("email", "first_name", "last_name", "time_zone")
 _ORDER = {"created_at": "created_at", "updated_at": "updated_at", "email": "email"}
 
 
@@ -34,7 +35,7 @@ def find_user(conn: sqlite3.Connection, ctx: Ctx, key: str = "user_uuid") -> sql
     return row  # type: ignore[no-any-return]
 
 
-def checked_metadata(body: dict[str, Any], key: str = "metadata") -> dict[str, Any] | None:
+def checked_map(body: dict[str, Any], key: str = "metadata") -> dict[str, Any] | None:
     """An object field that must be storable JSON; 400 naming the problem otherwise."""
     value = field_map(body, key)
     if value is not None:
@@ -45,8 +46,8 @@ def checked_metadata(body: dict[str, Any], key: str = "metadata") -> dict[str, A
     return value
 
 
-def _texts(body: dict[str, Any]) -> dict[str, str | None]:
-    out = {}
+def _fields(body: dict[str, Any]) -> tuple[dict[str, str | None], bool | None]:
+    texts = {}
     for name in _TEXT_FIELDS:
         value = field_str(body, name)
         if value is not None:
@@ -54,16 +55,24 @@ def _texts(body: dict[str, Any]) -> dict[str, str | None]:
                 check_json_value(value, name)
             except ValueError as exc:
                 raise HTTPError(400, str(exc), param=name) from None
-        out[name] = value
-    field_str(body, "time_zone")
-    return out
+        texts[name] = value
+    ontology = body.get("disable_default_ontology")
+    if ontology is not None and not isinstance(ontology, bool):
+        raise HTTPError(
+            400, "disable_default_ontology must be a boolean", param="disable_default_ontology"
+        )
+    return texts, ontology
 
 
 def create_user(ctx: Ctx) -> tuple[int, Any]:
-    """``POST users`` → 201 ``User`` with a server ``uuid`` and ``graph_uuid``."""
+    """``POST users`` → 201 ``User`` with a server ``uuid`` and ``graph_uuid``.
+
+    ``user_id`` is optional (an identity-provider id, unique); without it the user's v2/v3 id
+    is its UUID (see ``common.py``).
+    """
     body = ctx.obj()
-    texts = _texts(body)
-    metadata = checked_metadata(body)
+    texts, ontology = _fields(body)
+    metadata = checked_map(body)
     user_id = field_str(body, "user_id")
     if user_id is not None:
         try:
@@ -79,9 +88,18 @@ def create_user(ctx: Ctx) -> tuple[int, Any]:
         ):
             raise HTTPError(409, f"a user with user_id {user_id!r} exists", param="user_id")
         conn.execute(
-            "INSERT INTO users(uuid, user_id, email, first_name, last_name, metadata,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (user_uuid, user_id or user_uuid, *texts.values(), dumps(metadata), now, now),
+            "INSERT INTO users(uuid, user_id, email, first_name, last_name, time_zone,"
+            " disable_default_ontology, metadata, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_uuid,
+                user_id or user_uuid,
+                *texts.values(),
+                None if ontology is None else int(ontology),
+                dumps(metadata),
+                now,
+                now,
+            ),
         )
         row = conn.execute("SELECT * FROM users WHERE uuid = ?", (user_uuid,)).fetchone()
         return 201, user_v4(row)
@@ -96,8 +114,8 @@ def get_user(ctx: Ctx) -> tuple[int, Any]:
 def update_user(ctx: Ctx) -> tuple[int, Any]:
     """``PATCH users/{user_uuid}``: given fields replace, metadata deep-merges."""
     body = ctx.obj()
-    texts = _texts(body)
-    metadata = checked_metadata(body)
+    texts, ontology = _fields(body)
+    metadata = checked_map(body)
     with ctx.env.store.write() as conn:
         row = find_user(conn, ctx)
         values = {k: row[k] if v is None else v for k, v in texts.items()}
@@ -105,17 +123,22 @@ def update_user(ctx: Ctx) -> tuple[int, Any]:
         if metadata:
             merged = deep_merge(merged, metadata)
         conn.execute(
-            "UPDATE users SET email = ?, first_name = ?, last_name = ?, metadata = ?,"
-            " updated_at = ? WHERE id = ?",
-            (*values.values(), dumps(merged), ctx.now(), row["id"]),
+            "UPDATE users SET email = ?, first_name = ?, last_name = ?, time_zone = ?,"
+            " disable_default_ontology = ?, metadata = ?, updated_at = ? WHERE id = ?",
+            (
+                *values.values(),
+                row["disable_default_ontology"] if ontology is None else int(ontology),
+                dumps(merged),
+                ctx.now(),
+                row["id"],
+            ),
         )
-        return 200, user_v4(
-            conn.execute("SELECT * FROM users WHERE id = ?", (row["id"],)).fetchone()
-        )
+        row = conn.execute("SELECT * FROM users WHERE id = ?", (row["id"],)).fetchone()
+        return 200, user_v4(row)
 
 
 def delete_user(ctx: Ctx) -> tuple[int, Any]:
-    """``DELETE users/{user_uuid}`` → 202 ``{task}``; its threads go with it."""
+    """``DELETE users/{user_uuid}`` → 202 ``{task}``; its threads and graph go with it."""
     with ctx.env.store.write() as conn:
         row = find_user(conn, ctx)
         conn.execute("DELETE FROM users WHERE id = ?", (row["id"],))
@@ -142,33 +165,12 @@ def list_users(ctx: Ctx) -> tuple[int, Any]:
     return 200, page([user_v4(r) for r in rows], offset, int(total))
 
 
-def user_node(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    """The user's own node: named after the user, summarised by its latest facts."""
-    facts = conn.execute(
-        "SELECT facts.content FROM facts JOIN sessions ON sessions.id = facts.session_id"
-        " WHERE sessions.user_id = ? ORDER BY facts.id DESC LIMIT 5",
-        (row["user_id"],),
-    ).fetchall()
-    name = " ".join(p for p in (row["first_name"], row["last_name"]) if p) or row["user_id"]
-    attributes = {k: row[k] for k in ("email", "first_name", "last_name") if row[k]}
-    return {
-        "uuid": row["uuid"],
-        "name": name,
-        "labels": ["Entity", "User"],
-        "summary": " ".join(str(f[0]) for f in reversed(facts)),
-        "attributes": attributes,
-        "created_at": row["created_at"],
-        "episode_uuids": [],
-        "episode_uuids_truncated": False,
-        "graph_uuid": graph_uuid_of(row["uuid"]),
-        "user_uuid": row["uuid"],
-    }
-
-
 def get_user_node(ctx: Ctx) -> tuple[int, Any]:
-    """``GET users/{user_uuid}/node``."""
+    """``GET users/{user_uuid}/node``: the user's node, with the user summary."""
     with ctx.env.store.read() as conn:
-        return 200, user_node(conn, find_user(conn, ctx))
+        owner = graph.owner_of_user(find_user(conn, ctx))
+        node = graph.user_node_json(conn, owner, graph_hooks(ctx.env.intelligence))
+    return 200, node_v4(node, owner)
 
 
 def _lookup_field(body: dict[str, Any], key: str) -> str:
@@ -177,13 +179,15 @@ def _lookup_field(body: dict[str, Any], key: str) -> str:
     return value
 
 
-def _user_by_id(conn: sqlite3.Connection, user_id: str) -> sqlite3.Row | None:
+def user_by_id(conn: sqlite3.Connection, user_id: str) -> sqlite3.Row | None:
+    """The user a v2/v3 ``user_id`` names."""
     return conn.execute(  # type: ignore[no-any-return]
         "SELECT * FROM users WHERE user_id = ?", (user_id,)
     ).fetchone()
 
 
-def _thread_by_id(conn: sqlite3.Connection, thread_id: str) -> sqlite3.Row | None:
+def thread_by_id(conn: sqlite3.Connection, thread_id: str) -> sqlite3.Row | None:
+    """The session a v3 ``thread_id`` / v2 ``session_id`` names, with its user's UUID."""
     return conn.execute(  # type: ignore[no-any-return]
         "SELECT sessions.*, users.uuid AS user_uuid FROM sessions"
         " LEFT JOIN users ON users.user_id = sessions.user_id WHERE session_id = ?",
@@ -195,7 +199,7 @@ def lookup_user(ctx: Ctx) -> tuple[int, Any]:
     """``POST users/lookup`` ``{user_id}``: the user a v2/v3 id names."""
     user_id = _lookup_field(ctx.obj(), "user_id")
     with ctx.env.store.read() as conn:
-        row = _user_by_id(conn, user_id)
+        row = user_by_id(conn, user_id)
     if row is None:
         raise HTTPError(404, f"no user has user_id {user_id!r}", param="user_id")
     return 200, user_v4(row)
@@ -205,7 +209,7 @@ def lookup_thread(ctx: Ctx) -> tuple[int, Any]:
     """``POST threads/lookup`` ``{thread_id}``: the thread a v3 thread / v2 session id names."""
     thread_id = _lookup_field(ctx.obj(), "thread_id")
     with ctx.env.store.read() as conn:
-        row = _thread_by_id(conn, thread_id)
+        row = thread_by_id(conn, thread_id)
     if row is None:
         raise HTTPError(404, f"no thread has thread_id {thread_id!r}", param="thread_id")
     return 200, thread_v4(row, row["user_uuid"])
@@ -223,13 +227,15 @@ def lookup_batch(ctx: Ctx) -> tuple[int, Any]:
     items: list[dict[str, Any]] = []
     with ctx.env.store.read() as conn:
         for user_id in wanted["users"]:
-            user = _user_by_id(conn, user_id)
+            user = user_by_id(conn, user_id)
             items.append(_item("user", user_id, user["uuid"] if user else None))
         for thread_id in wanted["threads"]:
-            thread = _thread_by_id(conn, thread_id)
+            thread = thread_by_id(conn, thread_id)
             items.append(_item("thread", thread_id, thread["uuid"] if thread else None))
         for graph_id in wanted["graphs"]:
-            items.append(_item("graph", graph_id, standalone_graph_uuid(conn, graph_id)))
+            found = conn.execute("SELECT uuid FROM graphs WHERE graph_id = ?", (graph_id,))
+            row = found.fetchone()
+            items.append(_item("graph", graph_id, row[0] if row else None))
     return 200, {"items": items}
 
 
