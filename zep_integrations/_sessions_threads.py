@@ -22,7 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from zep_integrations import _api_v3 as v3
+from zep_integrations import _api_v3_graph as v3g
 from zep_integrations import _api_v4 as v4
+from zep_integrations import _api_v4_graph as v4g
 from zep_integrations import models as m
 from zep_integrations import models_v3 as m3
 from zep_integrations import models_v4 as m4
@@ -453,7 +455,7 @@ def search(
                 graph = yield from user_uuid(info, user_id, create=False)
             if graph is None:
                 return []
-            page: m4.Page[Any] = yield v4.search(
+            page: m4.Page[Any] = yield v4g.search(
                 graph, text, scope=scope, page_size=limit, reranker=reranker, mmr_lambda=mmr_lambda
             )
             hits = page.items
@@ -465,7 +467,7 @@ def search(
                 if owner is None:
                     return []
             assert owner is not None
-            results: m3.GraphSearchResults = yield v3.search_graph(
+            results: m3.GraphSearchResults = yield v3g.search_graph(
                 text,
                 user_id=owner,
                 scope=scope,

@@ -22,11 +22,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import pydantic
 
-from zep_integrations import _api, _api_v3, _api_v4, _config, _sessions
+from zep_integrations import _api, _config, _sessions
 from zep_integrations import models as m
+from zep_integrations._aclient_v3 import AsyncV3
+from zep_integrations._aclient_v4 import AsyncV4
 from zep_integrations._api import CLIENT_INFO, Call, ClientInfo, Flow, Sleep
-from zep_integrations._client_v3 import V3, AsyncV3
-from zep_integrations._client_v4 import V4, AsyncV4
+from zep_integrations._client_v3 import V3
+from zep_integrations._client_v4 import V4
+from zep_integrations._operations import OPERATIONS as _OPERATIONS
 from zep_integrations._retry import retry_delay
 from zep_integrations._version import __version__
 from zep_integrations.errors import (
@@ -186,7 +189,6 @@ def _headers(base: dict[str, str], call: Call[Any]) -> dict[str, str]:
     return headers
 
 
-_OPERATIONS = {"v2": (), "v3": _api_v3.OPERATIONS, "v4": _api_v4.OPERATIONS}
 _ACCESSOR = {"v2": "client", "v3": "client.v3", "v4": "client.v4"}
 
 
