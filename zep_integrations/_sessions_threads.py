@@ -15,7 +15,6 @@ UUID is remembered only by this client (logged at WARNING): store thread UUIDs (
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -29,47 +28,15 @@ from zep_integrations import models as m
 from zep_integrations import models_v3 as m3
 from zep_integrations import models_v4 as m4
 from zep_integrations._api import ClientInfo, Flow, send_all
+from zep_integrations._thread_messages import from_thread_message, search_hit, to_thread_message
 from zep_integrations.errors import BadRequestError, ConflictError, NotFoundError, ZepAPIError
 
 logger = logging.getLogger("zep_integrations")
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_ROLE_KEY = "zep_role_type"
-"""v4 has no ``norole``: such messages are sent as ``user`` with this metadata key, restored on
-read, so a round trip is lossless."""
-_JSON_KEY = "zep_json_keys"
-"""v3/v4 metadata values must be scalars or arrays of scalars (``zep-api-today.md`` 3.3); the
-adapters keep nested values (LangChain/LlamaIndex message payloads), so those are stored as JSON
-strings and listed under this key, then decoded on read: a lossless round trip."""
 PAGE = 100
 MAX_PAGE = 1000
 """The largest v4 ``page_size`` (the embedded server's limit; Zep documents 50 for search)."""
-
-
-def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
-
-
-def _encode_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    nested = [
-        key
-        for key, value in metadata.items()
-        if not (_scalar(value) or (isinstance(value, list) and all(map(_scalar, value))))
-    ]
-    if not nested:
-        return metadata
-    out = {key: json.dumps(value) if key in nested else value for key, value in metadata.items()}
-    out[_JSON_KEY] = nested
-    return out
-
-
-def _decode_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    nested = metadata.pop(_JSON_KEY, None)
-    if isinstance(nested, list):
-        for key in nested:
-            if isinstance(metadata.get(key), str):
-                metadata[key] = json.loads(metadata[key])
-    return metadata
 
 
 SCOPES = {None: "episodes", "messages": "episodes", "facts": "edges", "summary": "thread_summaries"}
@@ -89,42 +56,6 @@ def _exists(exc: ZepAPIError) -> bool:
 def _user_missing(exc: ZepAPIError) -> bool:
     return isinstance(exc, NotFoundError) or (
         isinstance(exc, BadRequestError) and "not found" in exc.message.lower()
-    )
-
-
-# -- messages: v2 shape <-> v3/v4 ------------------------------------------------------------
-
-
-def to_thread_message(data: Mapping[str, Any], version: str) -> dict[str, Any]:
-    """A validated v2 message dict (``role_type``, ``role``) as a v3/v4 message."""
-    out: dict[str, Any] = {"role": data.get("role_type"), "content": data["content"]}
-    if data.get("role") is not None:
-        out["name"] = data["role"]
-    metadata = dict(data["metadata"]) if data.get("metadata") else None
-    if version == "v4" and out["role"] == "norole":
-        out["role"] = "user"
-        metadata = {**(metadata or {}), _ROLE_KEY: "norole"}
-    if metadata:
-        out["metadata"] = _encode_metadata(metadata)
-    if data.get("created_at") is not None:
-        out["reference_time" if version == "v4" else "created_at"] = data["created_at"]
-    return out
-
-
-def from_thread_message(message: m3.Message | m4.Message) -> m.Message:
-    """A v3/v4 message in the v2 shape the adapters read."""
-    metadata = _decode_metadata(dict(message.metadata)) if message.metadata else None
-    role_type = message.role
-    if metadata and metadata.get(_ROLE_KEY) == "norole":
-        role_type = "norole"
-        del metadata[_ROLE_KEY]
-    return m.Message(
-        content=message.content,
-        role_type=role_type,
-        role=message.name,
-        metadata=metadata or None,
-        uuid=message.uuid,
-        created_at=message.created_at,
     )
 
 
@@ -478,38 +409,7 @@ def search(
             hits = list(getattr(results, scope) or [])
     except NotFoundError:
         return []
-    out = [_hit(hit, scope, session_id) for hit in hits]
+    out = [search_hit(hit, scope, session_id) for hit in hits]
     if min_score is not None:
         out = [hit for hit in out if hit.score is None or hit.score >= min_score]
     return out
-
-
-def _hit(hit: Any, scope: str, session_id: str | None) -> m.SessionSearchResult:
-    score = getattr(hit, "score", None)
-    if scope == "edges":
-        fact = m.Fact(
-            uuid=hit.uuid,
-            fact=hit.fact,
-            name=hit.name,
-            created_at=hit.created_at,
-            valid_at=hit.valid_at,
-            invalid_at=hit.invalid_at,
-            expired_at=hit.expired_at,
-        )
-        return m.SessionSearchResult(session_id=session_id, fact=fact, score=score)
-    if scope == "thread_summaries":
-        data = hit if isinstance(hit, Mapping) else hit.model_dump()
-        summary = m.Summary(uuid=data.get("uuid"), content=data.get("summary"))
-        return m.SessionSearchResult(session_id=session_id, summary=summary, score=score)
-    role_type = getattr(hit, "role_type", None) or (hit.role if hasattr(hit, "role_name") else None)
-    name = getattr(hit, "role_name", None) or (None if hasattr(hit, "role_name") else hit.role)
-    message = m.Message(
-        content=hit.content or "",
-        role_type=role_type,
-        role=name,
-        metadata=hit.metadata,
-        uuid=hit.uuid,
-        created_at=hit.created_at,
-    )
-    thread = getattr(hit, "thread_id", None) or getattr(hit, "thread_uuid", None)
-    return m.SessionSearchResult(session_id=session_id or thread, message=message, score=score)
