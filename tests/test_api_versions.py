@@ -14,7 +14,7 @@ from zep_integrations._aclient_v4 import AsyncV4
 from zep_integrations._client_v3 import V3
 from zep_integrations._client_v4 import V4
 from zep_integrations._operations import OPERATIONS
-from zep_integrations.errors import BadRequestError, UnsupportedOperationError
+from zep_integrations.errors import BadRequestError, TaskFailedError, UnsupportedOperationError
 
 
 def _client(handler: Any, **kwargs: Any) -> ZepClient:
@@ -178,3 +178,56 @@ def test_sync_and_async_version_namespaces_have_identical_signatures(
             else returned
         )
         assert str(theirs.return_annotation) == expected, name
+
+
+class Tasks:
+    """A v4 MockTransport whose delete answers a pending task that ends as told."""
+
+    def __init__(self, final: str) -> None:
+        self.final = final
+        self.polls = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v4/tasks/"):
+            self.polls += 1
+            status = "processing" if self.polls < 3 else self.final
+            error = {"message": "boom"} if status == "failed" else None
+            return httpx.Response(200, json={"uuid": "task-1", "status": status, "error": error})
+        return httpx.Response(202, json={"task": {"uuid": "task-1", "status": "pending"}})
+
+
+def test_wait_polls_the_task_until_it_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``wait=True`` polls ``GET tasks/{uuid}`` until done and returns the final task."""
+    monkeypatch.setattr("zep_integrations.client.time.sleep", lambda seconds: None)
+    tasks = Tasks("succeeded")
+    result = _client(tasks, api_version="v4").v4.delete_thread("t", wait=True)
+    assert tasks.polls == 3
+    assert result.task is not None and result.task.status == "succeeded"
+    tasks = Tasks("succeeded")
+    _client(tasks, api_version="v4").v4.delete_thread("t")  # off by default: no polling
+    assert tasks.polls == 0
+
+
+def test_wait_raises_when_the_task_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task that ends ``failed`` raises TaskFailedError carrying the task."""
+    monkeypatch.setattr("zep_integrations.client.time.sleep", lambda seconds: None)
+    with pytest.raises(TaskFailedError, match="boom") as caught:
+        _client(Tasks("failed"), api_version="v4").v4.delete_user("u", wait=True)
+    assert caught.value.task.status == "failed"
+
+
+async def test_wait_polls_on_the_async_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The async client polls the same way (sleeping with asyncio)."""
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr("zep_integrations.client._async_sleep", no_sleep)
+    tasks = Tasks("succeeded")
+    client = AsyncZepClient(
+        api_key="k",
+        api_version="v4",
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(tasks)),
+    )
+    result = await client.v4.delete_thread("t", wait=True)
+    assert tasks.polls == 3 and result.task is not None and result.task.status == "succeeded"

@@ -23,7 +23,18 @@ __all__ = ["V3"]
 
 
 class V3(_V3Graph):
-    """The v3 operations of a :class:`~zep_integrations.ZepClient` (``client.v3``)."""
+    """The v3 operations of a :class:`~zep_integrations.ZepClient` (``client.v3``).
+
+    Example:
+        >>> import os, tempfile
+        >>> from zep_integrations import ZepClient
+        >>> client = ZepClient(db_path=os.path.join(tempfile.mkdtemp(), "z.db"), api_version="v3")
+        >>> _ = client.v3.add_user("jane", first_name="Jane")
+        >>> _ = client.v3.create_thread("chat-1", "jane")
+        >>> _ = client.v3.add_messages("chat-1", [{"role": "user", "content": "Hi"}])
+        >>> [message.content for message in client.v3.get_messages("chat-1").messages]
+        ['Hi']
+    """
 
     __slots__ = ("_client",)
 

@@ -23,7 +23,18 @@ __all__ = ["V4"]
 
 
 class V4(_V4Graph):
-    """The v4 operations of a :class:`~zep_integrations.ZepClient` (``client.v4``)."""
+    """The v4 operations of a :class:`~zep_integrations.ZepClient` (``client.v4``).
+
+    Example:
+        >>> import os, tempfile
+        >>> from zep_integrations import ZepClient
+        >>> client = ZepClient(db_path=os.path.join(tempfile.mkdtemp(), "z.db"), api_version="v4")
+        >>> user = client.v4.create_user(first_name="Jane")  # store user.uuid
+        >>> thread = client.v4.create_thread(user.uuid)  # store thread.uuid
+        >>> _ = client.v4.add_messages(thread.uuid, [{"role": "user", "content": "Hi"}])
+        >>> [message.content for message in client.v4.list_messages(thread.uuid)]
+        ['Hi']
+    """
 
     __slots__ = ("_client",)
 
