@@ -134,8 +134,14 @@ def create_zep_search_tool(
 
     missing = "Memory search is unavailable: no user or session is known for this conversation."
 
+    # ``runtime`` is annotated exactly ``ToolRuntime`` (not Optional): LangGraph injects it by
+    # that annotation, and langchain-core drops an injected argument it does not recognise. It
+    # is None when the tool is invoked outside an agent; identity then comes from the config.
     def run(
-        query: str, scope: Scope = scope, limit: int = limit, runtime: ToolRuntime | None = None
+        query: str,
+        scope: Scope = scope,
+        limit: int = limit,
+        runtime: ToolRuntime = None,  # type: ignore[assignment]
     ) -> tuple[str, list[Document]]:
         user, session = plan(runtime)
         if user is None and session is None:
@@ -147,7 +153,10 @@ def create_zep_search_tool(
         return _format(docs), docs
 
     async def arun(
-        query: str, scope: Scope = scope, limit: int = limit, runtime: ToolRuntime | None = None
+        query: str,
+        scope: Scope = scope,
+        limit: int = limit,
+        runtime: ToolRuntime = None,  # type: ignore[assignment]
     ) -> tuple[str, list[Document]]:
         user, session = plan(runtime)
         if user is None and session is None:
