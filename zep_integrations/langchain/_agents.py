@@ -31,7 +31,9 @@ try:
         Result,
         SearchItem,
         SearchOp,
+        validate_op_namespace,
     )
+    from langgraph.store.memory import _compare_values as compare_values
 except ImportError as exc:
     raise ImportError(
         "ZepMemoryMiddleware, create_zep_search_tool and ZepStore need langchain>=1.5 and "
@@ -58,5 +60,7 @@ __all__ = [
     "SearchItem",
     "SearchOp",
     "ToolRuntime",
+    "compare_values",
     "get_config",
+    "validate_op_namespace",
 ]
