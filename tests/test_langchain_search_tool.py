@@ -1,4 +1,4 @@
-"""create_zep_search_tool: langchain-tests standard suites, identity from the tool runtime, errors."""
+"""create_zep_search_tool: langchain-tests suites, identity from the tool runtime, errors."""
 
 from __future__ import annotations
 
