@@ -4,7 +4,9 @@
 * peer: the same agent with LangGraph's ``SqliteStore`` (``AsyncSqliteStore`` when async) and a
   hand-written memory middleware: load the thread's last 10 messages from the store before the
   agent, show them in the system message, save the turn's new messages after it (one batch);
-* ours: the same agent with ``ZepMemoryMiddleware`` on the embedded default.
+* ours: the same agent with ``ZepMemoryMiddleware`` on the embedded default;
+* a middleware with empty ``before_agent``/``after_agent`` hooks: what LangGraph charges for the
+  two extra graph nodes alone, before any memory work.
 
 All three use the same fake model, so the difference is the memory's cost. A round of N turns is
 N/10 fresh threads of 10 turns, like the other chat sections.
@@ -58,6 +60,22 @@ class PeerState(AgentState[Any]):
     """The loaded memory, kept in state between the load and the model call."""
 
     memory: NotRequired[str]
+
+
+class NoopNodes(AgentMiddleware):  # type: ignore[type-arg]
+    """Empty before/after-agent hooks: what the two extra graph nodes alone cost."""
+
+    def before_agent(self, state: Any, runtime: Any) -> None:
+        return None
+
+    async def abefore_agent(self, state: Any, runtime: Any) -> None:
+        return None
+
+    def after_agent(self, state: Any, runtime: Any) -> None:
+        return None
+
+    async def aafter_agent(self, state: Any, runtime: Any) -> None:
+        return None
 
 
 class StoreMemory(AgentMiddleware):  # type: ignore[type-arg]
@@ -158,6 +176,7 @@ def agent_section(
     peer = create_agent(
         model, middleware=[StoreMemory()], checkpointer=InMemorySaver(), store=sqlite_store
     )
+    noop = create_agent(model, middleware=[NoopNodes()], checkpointer=InMemorySaver())
     ours = create_agent(
         model, middleware=[ZepMemoryMiddleware(embedded)], checkpointer=InMemorySaver()
     )
@@ -181,12 +200,16 @@ def agent_section(
 
         return agent, close
 
+    async def noop_async() -> tuple[Any, Any]:
+        return noop, nothing
+
     async def ours_async() -> tuple[Any, Any]:
         return ours, nothing
 
     rows = [
         contender("create_agent + InMemorySaver (floor)", _turns_sync(floor)),
         contender("+ SqliteStore, hand-written load/save (peer)", _turns_sync(peer)),
+        contender("+ empty before/after_agent hooks (no I/O)", _turns_sync(noop)),
         contender("+ ZepMemoryMiddleware, embedded", _turns_sync(ours)),
         contender(
             "async create_agent + InMemorySaver (floor)", round_async=_turns_async(floor_async)
@@ -194,10 +217,11 @@ def agent_section(
         contender(
             "async + AsyncSqliteStore, hand-written (peer)", round_async=_turns_async(peer_async)
         ),
+        contender("async + empty before/after_agent hooks", round_async=_turns_async(noop_async)),
         contender("async + ZepMemoryMiddleware, embedded", round_async=_turns_async(ours_async)),
     ]
-    rows[1].per_turn = "1 search + 1 batch"
-    rows[4].per_turn = "1 search + 1 batch"
+    rows[1].per_turn = rows[5].per_turn = "1 search + 1 batch"
+    rows[2].per_turn = rows[6].per_turn = "0"
     count = counter()
     c, ac = counted_clients(count, db_path=tmp / "agent-embedded.db")
     counted = create_agent(
@@ -205,14 +229,14 @@ def agent_section(
         middleware=[ZepMemoryMiddleware(c, async_client=ac)],
         checkpointer=InMemorySaver(),
     )
-    rows[2].per_turn = per_turn(count, _turns_sync(counted))
+    rows[3].per_turn = per_turn(count, _turns_sync(counted))
 
     async def counted_async() -> tuple[Any, Any]:
         return counted, nothing
 
-    rows[5].per_turn = per_turn(count, _turns_async(counted_async))
+    rows[7].per_turn = per_turn(count, _turns_async(counted_async))
     run_interleaved(rows, rounds, turns)
-    sync_rows, async_rows = rows[:3], rows[3:]
+    sync_rows, async_rows = rows[:4], rows[4:]
     out = [
         table("Agent turn (sync)", "ms", sync_rows, sync_rows[1].name, sync_rows[0].name),
         "",
