@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -416,3 +417,70 @@ def test_importing_without_langchain_names_the_extra(monkeypatch: pytest.MonkeyP
 
 def _messages(out: dict[str, Any]) -> list[BaseMessage]:
     return list(out["messages"])
+
+
+def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire: Wire) -> None:
+    """Two 'processes' (own middleware, own SQLite checkpointer connection) alternate turns."""
+    db = str(wire.client.settings.db_path.parent / "checkpoints.db")  # type: ignore[union-attr]
+
+    def agent_on(saver: Any) -> Any:
+        return create_agent(RecordingChatModel(), middleware=[zmw(wire)], checkpointer=saver)
+
+    def check(turn: int) -> None:
+        requests = wire.take()
+        # The checkpoint tells the other process the session exists: no creation request.
+        assert len(requests) == (3 if turn == 1 else 2), requests
+
+    if mode == "sync":
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        conns = [sqlite3.connect(db, check_same_thread=False) for _ in range(2)]
+        agents = [agent_on(SqliteSaver(conn)) for conn in conns]
+        for turn in range(1, 5):
+            agents[turn % 2].invoke(say(f"turn {turn}"), cfg("shared"))
+            check(turn)
+        for conn in conns:
+            conn.close()
+    else:
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        async def scenario() -> None:
+            aconns = [await aiosqlite.connect(db) for _ in range(2)]
+            aagents = [agent_on(AsyncSqliteSaver(conn)) for conn in aconns]
+            for turn in range(1, 5):
+                await aagents[turn % 2].ainvoke(say(f"turn {turn}"), cfg("shared"))
+                check(turn)
+            for conn in aconns:
+                await conn.close()
+
+        asyncio.run(scenario())
+    # Each model counts its own calls: process 1 answered turns 1 and 3, process 0 turns 2, 4.
+    assert stored(wire, "shared") == [
+        text
+        for turn in range(1, 5)
+        for text in (f"turn {turn}", f"reply {(turn + 1) // 2}: turn {turn}")
+    ]
+
+
+def test_a_session_deleted_since_the_last_turn_is_created_again(mode: str, tmp_path: Path) -> None:
+    """A 404 on a known session's write creates the session (with its user) and writes once."""
+    server = ZepServer(tmp_path / "faults.db")
+    faulty = Faulty(server, WRITE, [])
+    sync, asyn = clients(server, faulty)
+    agent = create_agent(
+        RecordingChatModel(),
+        middleware=[ZepMemoryMiddleware(sync, async_client=asyn, user_id="ann")],
+        checkpointer=InMemorySaver(),
+    )
+    run(mode, agent, say("first"), cfg("s"))
+    created = faulty.count("POST sessions")
+    faulty.actions = [reply(404)]
+    run(mode, agent, say("second"), cfg("s"))
+    assert faulty.count("POST sessions") == created + 1  # created again after the 404
+    assert [m.content for m in sync.get_messages("s").messages] == [
+        "first",
+        "reply 1: first",
+        "second",
+        "reply 2: second",
+    ]
