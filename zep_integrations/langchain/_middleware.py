@@ -74,6 +74,11 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
     and across processes sharing a checkpointer. Summary messages are never saved; tool results
     and AI messages that only call tools are saved only with ``save_tool_messages=True``.
 
+    The input is saved in ``before_agent``, that is before any ``before_model`` hook runs: a
+    ``PIIMiddleware`` that redacts the input does not redact Zep's copy, nor Zep's context built
+    from it (replies are saved after every ``after_model`` hook, so their redactions do reach
+    Zep). Redact before invoking the agent when Zep must not see the raw input.
+
     Identity is resolved per request, so one instance serves every user: the session is the
     LangGraph thread id (``config={"configurable": {"thread_id": ...}}``) and the user is
     ``context.user_id`` (``agent.invoke(..., context={"user_id": ...})``), the LangGraph Server
