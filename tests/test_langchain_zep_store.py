@@ -236,3 +236,25 @@ def test_langmem_round_trip_through_create_agent(mode: str, wire: Wire) -> None:
     # Zep saw both versions (it is the index); searches no longer return the deleted item.
     assert zep_texts(wire) == ["Jane prefers window seats", "Jane prefers aisle seats"]
     assert store.search(("memories", "jane"), query="seats") == []
+
+
+def test_durable_sqlite_backing_with_ttl(tmp_path: Path, wire: Wire) -> None:
+    """Over SqliteStore: values survive a new store object; TTL support mirrors the backing."""
+    import sqlite3
+
+    from langgraph.store.sqlite import SqliteStore
+
+    def open_store() -> tuple[ZepStore, sqlite3.Connection]:
+        conn = sqlite3.connect(tmp_path / "store.db", check_same_thread=False, isolation_level=None)
+        backing = SqliteStore(conn)
+        backing.setup()
+        return ZepStore(wire.client, async_client=wire.aclient, backing=backing), conn
+
+    store, conn = open_store()
+    assert store.supports_ttl is True
+    store.put(NS, "k", {"content": "Jane speaks Portuguese"}, ttl=60)
+    conn.close()
+    again, conn = open_store()  # a new process, same database
+    assert again.get(NS, "k").value == {"content": "Jane speaks Portuguese"}
+    assert [h.key for h in again.search(NS, query="Portuguese")] == ["k"]
+    conn.close()
