@@ -163,3 +163,15 @@ def test_middleware_search_tool_flag_adds_the_tool(mode: str, wire: Wire) -> Non
         out = asyncio.run(agent.ainvoke(value, config, context={"user_id": "jane"}))
     result = next(m for m in out["messages"] if isinstance(m, ToolMessage))
     assert "favourite colour is green" in result.text
+
+
+def test_default_scope_searches_facts(mode: str, wire: Wire) -> None:
+    """Without a scope the tool searches the facts Zep extracted; the model may pick another."""
+    seed(wire.client, "jane", "s1", ["I love hiking in the Alps"])
+    search = create_zep_search_tool(wire.client, async_client=wire.aclient, user_id="jane")
+    facts = call_tool(mode, search, {"query": "hiking"})
+    assert facts.text.startswith("1. human: I love hiking in the Alps")
+    assert wire.requests[-1].body["search_scope"] == "facts"
+    summaries = call_tool(mode, search, {"query": "hiking", "scope": "summary"})
+    assert summaries.text == "No memories found." and summaries.artifact == []
+    assert wire.requests[-1].body["search_scope"] == "summary"
