@@ -258,3 +258,14 @@ def test_durable_sqlite_backing_with_ttl(tmp_path: Path, wire: Wire) -> None:
     assert again.get(NS, "k").value == {"content": "Jane speaks Portuguese"}
     assert [h.key for h in again.search(NS, query="Portuguese")] == ["k"]
     conn.close()
+
+
+def test_facts_scope_returns_zep_facts_under_the_prefix(mode: str, wire: Wire) -> None:
+    """search_scope='facts': Zep's facts about the user, keyed by fact UUID."""
+    store = zep_store(wire, search_scope="facts")
+    # The embedded server's offline extractor keeps first-person statements as facts.
+    run(mode, store, "put", NS, "k", {"content": "I collect vinyl records"})
+    hits = run(mode, store, "search", NS, query="vinyl")
+    assert [(h.namespace, h.value["kind"]) for h in hits] == [(NS, "fact")]
+    assert "vinyl records" in hits[0].value["content"]
+    uuid.UUID(hits[0].key)
