@@ -264,7 +264,7 @@ def test_facts_scope_returns_zep_facts_under_the_prefix(mode: str, wire: Wire) -
     """search_scope='facts': Zep's facts about the user, keyed by fact UUID."""
     store = zep_store(wire, search_scope="facts")
     # The embedded server's offline extractor keeps first-person statements as facts.
-    run(mode, store, "put", NS, "k", {"content": "I collect vinyl records"})
+    run(mode, store, "put", NS, "k", {"content": "I love vinyl records"})
     hits = run(mode, store, "search", NS, query="vinyl")
     assert [(h.namespace, h.value["kind"]) for h in hits] == [(NS, "fact")]
     assert "vinyl records" in hits[0].value["content"]
