@@ -61,7 +61,14 @@ DEFAULT_MAX_CONTENT_CHARS = 2500
 
 LLAMA_INDEX_DELETED_KEY = "llama_index_deleted"
 """Tombstone the LlamaIndex chat store sets on a deleted message (Zep cannot delete one)."""
-_ADAPTER_KEYS = (PAYLOAD_KEY, LLAMA_INDEX_KEY, LLAMA_INDEX_DELETED_KEY)
+# The replacement marks of zep_integrations._sessions.replace_messages are bookkeeping too.
+_ADAPTER_KEYS = (
+    PAYLOAD_KEY,
+    LLAMA_INDEX_KEY,
+    LLAMA_INDEX_DELETED_KEY,
+    "zep_integrations_replacement",
+    "zep_integrations_replacement_end",
+)
 _CLASSES: dict[str, type[BaseMessage]] = {
     "human": HumanMessage,
     "ai": AIMessage,
