@@ -144,7 +144,7 @@ class ZepChatStore(BaseChatStore):
         return self.delete_message(key, -1)
 
     def get_keys(self) -> list[str]:
-        """Session IDs: of ``user_id`` when set, else every session on the server."""
+        """Session IDs, oldest first: of ``user_id`` when set, else every session on the server."""
         return self._clients.sync.run(_flows.session_ids(self.user_id))
 
     # -- async -------------------------------------------------------------------------------

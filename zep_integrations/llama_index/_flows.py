@@ -97,7 +97,10 @@ def replace(
 
 
 def session_ids(user_id: str | None) -> Flow[list[str]]:
-    """IDs of the user's sessions, or of every session when ``user_id`` is ``None``."""
+    """IDs of the user's sessions, or of every session when ``user_id`` is ``None``.
+
+    Oldest first (insertion order), as LlamaIndex's own chat stores list their keys.
+    """
     sessions: list[m.Session]
     if user_id is not None:
         try:
@@ -105,6 +108,9 @@ def session_ids(user_id: str | None) -> Flow[list[str]]:
         except NotFoundError:
             return []
     else:
-        page: m.SessionListResponse = yield _api.list_sessions()
+        page: m.SessionListResponse = yield _api.list_sessions(order_by="created_at", asc=True)
         sessions = page.sessions
-    return [session.session_id for session in sessions if session.session_id]
+    # Sorted here too: Zep does not promise an order for a user's sessions. Stable, so sessions
+    # created in the same instant keep the server's order.
+    ordered = sorted(sessions, key=lambda session: session.created_at or "\uffff")
+    return [session.session_id for session in ordered if session.session_id]
