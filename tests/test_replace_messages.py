@@ -155,7 +155,7 @@ def _msg(text: str, tag: str | None = None, end: bool = False) -> m.Message:
 
 
 def test_visible_picks_the_last_completed_replacement() -> None:
-    """Interleaved, unfinished and superseded replacements resolve to one history, on windows too."""
+    """Interleaved, unfinished and superseded replacements resolve to one history, windows too."""
     stored = [
         _msg("old"),
         _msg("a1", "A"),  # A starts

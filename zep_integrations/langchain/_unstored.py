@@ -52,7 +52,7 @@ def inside_history_listener() -> bool:
 
 
 def remember(target: str, session_id: str, error: BaseException) -> None:
-    """Keep ``error`` for the next read of ``session_id`` on ``target`` (bounded, oldest dropped)."""
+    """Keep ``error`` for the next read of ``session_id`` on ``target`` (bounded, oldest go)."""
     logger.warning(
         "zep_integrations: the turn of session %r was not stored (%s: %s); LangChain's "
         "RunnableWithMessageHistory swallows this error, so the next read of the session raises it",

@@ -130,7 +130,7 @@ def _json(value: Any) -> str:
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
-    """``value`` with pydantic models replaced by their Python dump, for :func:`check_json_value`."""
+    """``value`` with pydantic models replaced by their Python dump, for ``check_json_value``."""
     if depth > MAX_JSON_DEPTH:
         return value  # check_json_value refuses it as too deep
     if isinstance(value, pydantic.BaseModel):
@@ -157,7 +157,7 @@ def _check_message_values(message: ChatMessage) -> None:
     _check_exact(message.additional_kwargs, "ChatMessage additional_kwargs")
     for index, block in enumerate(message.blocks):
         for name, value in block:
-            # Typed fields (text, URLs, bytes) round-trip through pydantic; containers are free-form.
+            # Typed fields (text, URLs, bytes) round-trip through pydantic; containers are free.
             if isinstance(value, (dict, list, tuple, set, frozenset)):
                 _check_exact(value, f"ChatMessage blocks[{index}].{name}")
 
