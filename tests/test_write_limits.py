@@ -169,7 +169,7 @@ SURROGATE = "caf\udce9"
 def test_bad_ids_are_refused_before_any_request(
     mode: str, bad: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
-    """An ID past MAX_ID_CHARS or with a lone surrogate, in a path or body, is a clear ValueError."""
+    """An ID past MAX_ID_CHARS or with a lone surrogate, in a path or body: a clear ValueError."""
 
     def fill(value: Any) -> Any:
         if value == "{id}":
