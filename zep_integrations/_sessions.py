@@ -182,7 +182,7 @@ def replace_messages(
     if not messages:
         yield from delete_session(session_id)
         return
-    replacement = uuid.uuid4().hex
+    replacement = new_replacement_id()
     last = len(messages) - 1
     tagged: list[dict[str, Any]] = []
     for index, message in enumerate(messages):
@@ -198,6 +198,14 @@ def replace_messages(
         data["metadata"] = {**(metadata or {}), **marks}
         tagged.append(data)
     yield from write_messages(session_id, tagged, user_id=user_id, session_known=session_known)
+
+
+def new_replacement_id() -> str:
+    """A fresh replacement ID: random, so no two replacements share one.
+
+    Looked up at each call, so wire recordings (the cassette tests) can make it sequential.
+    """
+    return uuid.uuid4().hex
 
 
 def _replacement(message: m.Message) -> str | None:

@@ -148,8 +148,9 @@ def _check_exact(value: Any, what: str) -> None:
         check_json_value(_plain(value), what)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"{exc}. Zep stores JSON, and this value would not read back the same; convert it "
-            "to plain JSON values (str, finite numbers, bool, None, lists, dicts) first"
+            f"ChatMessage has a value that is not JSON-serializable as is, so it would not read "
+            f"back the same from Zep ({exc}); convert it to plain JSON values (str, finite "
+            "numbers, bool, None, lists, dicts) first"
         ) from exc
 
 
