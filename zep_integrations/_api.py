@@ -16,18 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+from zep_integrations import _writes
 from zep_integrations import models as m
 from zep_integrations._limits import check_id, check_json_value
-from zep_integrations.errors import (
-    PartialWriteError,
-    ServerError,
-    ZepConnectionError,
-    ZepError,
-)
+from zep_integrations._writes import send_writes as send_writes  # flows and clients use it
 
 T = TypeVar("T")
 
-MAX_MESSAGES_PER_WRITE = 30
+MAX_MESSAGES_PER_WRITE = _writes.MAX_MESSAGES_PER_WRITE
 """Zep accepts at most 30 messages per ``POST sessions/{id}/memory`` (section 5)."""
 
 ORDER_BY_VALUES = ("created_at", "updated_at", "user_id", "session_id")
@@ -290,40 +286,6 @@ def chunks(items: Sequence[T], size: int = MAX_MESSAGES_PER_WRITE) -> list[Seque
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def chunks_within(
-    wire: Sequence[dict[str, Any]], envelope_bytes: int, max_body_bytes: int
-) -> list[list[dict[str, Any]]]:
-    """Split messages into ordered chunks of at most 30 whose JSON body fits ``max_body_bytes``.
-
-    ``envelope_bytes`` is the size of the body with an empty ``messages`` list. Sizes are those
-    of the client's own encoding (``json.dumps`` with its default ``", "`` separators and ASCII
-    escapes), so the sum is exact.
-
-    Raises:
-        ValueError: one message alone does not fit (nothing is sent).
-    """
-    parts: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    size = envelope_bytes
-    for index, data in enumerate(wire):
-        length = len(json.dumps(data, allow_nan=False))
-        if envelope_bytes + length > max_body_bytes:
-            raise ValueError(
-                f"message {index} is {length} bytes as JSON, more than this client's "
-                f"max_body_bytes ({max_body_bytes}) allows in one request; shorten its content "
-                "or metadata (nothing was sent)"
-            )
-        extra = length + (2 if current else 0)
-        if current and (len(current) >= MAX_MESSAGES_PER_WRITE or size + extra > max_body_bytes):
-            parts.append(current)
-            current, size, extra = [], envelope_bytes, length
-        current.append(data)
-        size += extra
-    if current:
-        parts.append(current)
-    return parts
-
-
 # ----------------------------------------------------------------------------------------------
 # 4.1 Sessions
 
@@ -535,7 +497,7 @@ def add_memory(
             return_context=return_context,
             ignore_roles=list(ignore_roles) if ignore_roles is not None else None,
         )
-        parts = chunks_within(wire, len(json.dumps(envelope)), max_body_bytes)
+        parts = _writes.chunks_within(wire, len(json.dumps(envelope)), max_body_bytes)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         body = _body(
@@ -965,44 +927,3 @@ def send_all(calls: Sequence[Call[T]]) -> Flow[T]:
     for call in calls[1:]:
         result = yield call
     return result
-
-
-def send_writes(calls: Sequence[Call[T]]) -> Flow[T]:
-    """Send the chunks of one message write in order; return the last result.
-
-    A failure of the first request raises its own error (nothing was stored). A failure of a
-    later one raises :class:`~zep_integrations.errors.PartialWriteError`, saying how many
-    messages the earlier requests stored, so the caller resends only the rest.
-    """
-    if not calls:
-        raise ValueError("send_writes needs at least one call")
-    total = sum(_count(call) for call in calls)
-    stored = 0
-    result: T
-    for index, call in enumerate(calls):
-        try:
-            result = yield call
-        except ZepError as exc:
-            if index == 0:
-                raise
-            unconfirmed = _count(call) if isinstance(exc, (ZepConnectionError, ServerError)) else 0
-            raise PartialWriteError(
-                f"stored {stored} of {total} messages, then request {index + 1} of {len(calls)} "
-                f"failed: {exc}. Resend only messages[{stored}:]"
-                + (
-                    f" (messages {stored}..{stored + unconfirmed - 1} may already be stored: the "
-                    "failure came after they were sent)"
-                    if unconfirmed
-                    else ""
-                ),
-                stored_count=stored,
-                total_count=total,
-                unconfirmed_count=unconfirmed,
-            ) from exc
-        stored += _count(call)
-    return result
-
-
-def _count(call: Call[Any]) -> int:
-    body = call.body
-    return len(body["messages"]) if isinstance(body, dict) else 0

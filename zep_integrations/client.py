@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import random
 import ssl
@@ -17,13 +16,13 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pydantic
 
-from zep_integrations import _api, _config
+from zep_integrations import _api, _config, _deadline
 from zep_integrations import models as m
 from zep_integrations._api import Call, Flow, Limits
 from zep_integrations._retry import retry_delay
@@ -73,43 +72,6 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class _DeadlineStream(httpx.SyncByteStream):
-    """A response body that raises ``httpx.ReadTimeout`` once the call's deadline has passed.
-
-    Checked between the chunks the server sends, so a server that drips bytes slowly enough
-    to never trip the per-read timeout still cannot hold a call past its deadline.
-    """
-
-    def __init__(self, inner: httpx.SyncByteStream, deadline: float, request: httpx.Request):
-        self._inner = inner
-        self._deadline = deadline
-        self._request = request
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            if time.monotonic() > self._deadline:
-                raise httpx.ReadTimeout(
-                    "deadline exceeded reading the response", request=self._request
-                )
-            yield chunk
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-def _check_deadline(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    if (
-        isinstance(deadline, bool)
-        or not isinstance(deadline, (int, float))
-        or not math.isfinite(deadline)
-        or deadline <= 0
-    ):
-        raise ValueError(f"deadline must be a positive number of seconds or None, got {deadline!r}")
-    return float(deadline)
-
-
 class _BaseClient:
     """Everything the two clients share except the I/O."""
 
@@ -139,7 +101,7 @@ class _BaseClient:
             )
         self._settings = settings
         self._timeout = timeout
-        self.deadline = _check_deadline(deadline)
+        self.deadline = _deadline.check_deadline(deadline)
         self.max_body_bytes = max_body_bytes
         self.max_retries = max_retries
         if max_message_chars is None and settings.db_path is not None:
@@ -177,30 +139,9 @@ class _BaseClient:
         return None if self.deadline is None else time.monotonic() + self.deadline
 
     def _timeout_within(self, call: Call[Any], deadline: float | None) -> httpx.Timeout:
-        """The configured timeout, with every phase capped by what is left of the deadline."""
-        timeout = httpx.Timeout(self._timeout)
-        if deadline is None:
-            return timeout
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise ZepTimeoutError(
-                f"{call.method} {call.path} timed out: its deadline of {self.deadline} s passed"
-            )
-
-        def cap(value: float | None) -> float:
-            return left if value is None else min(value, left)
-
-        return httpx.Timeout(
-            connect=cap(timeout.connect),
-            read=cap(timeout.read),
-            write=cap(timeout.write),
-            pool=cap(timeout.pool),
+        return _deadline.timeout_within(
+            self._timeout, deadline, f"{call.method} {call.path}", self.deadline
         )
-
-    @staticmethod
-    def _fits(deadline: float | None, delay: float) -> bool:
-        """Whether waiting ``delay`` before a retry still leaves time before the deadline."""
-        return deadline is None or time.monotonic() + delay < deadline
 
     def _request(
         self,
@@ -414,13 +355,13 @@ class ZepClient(_BaseClient):
                 response = self._attempt(call, deadline)
             except httpx.TransportError as exc:
                 delay = self._retry(call, attempt, error=exc)
-                if delay is None or not self._fits(deadline, delay):
+                if delay is None or not _deadline.fits(deadline, delay):
                     raise self._transport_error(call, exc) from exc
             else:
                 if (
                     response.is_success
                     or (delay := self._retry(call, attempt, response=response)) is None
-                    or not self._fits(deadline, delay)
+                    or not _deadline.fits(deadline, delay)
                 ):
                     return self._parse(call, response)
             time.sleep(delay)
@@ -434,7 +375,7 @@ class ZepClient(_BaseClient):
         response = self._http.send(request, stream=True)
         try:
             if isinstance(response.stream, httpx.SyncByteStream):
-                response.stream = _DeadlineStream(response.stream, deadline, request)
+                response.stream = _deadline.DeadlineStream(response.stream, deadline, request)
             response.read()
         finally:
             response.close()
@@ -1000,13 +941,13 @@ class AsyncZepClient(_BaseClient):
                 response = await self._attempt(call, deadline)
             except httpx.TransportError as exc:
                 delay = self._retry(call, attempt, error=exc)
-                if delay is None or not self._fits(deadline, delay):
+                if delay is None or not _deadline.fits(deadline, delay):
                     raise self._transport_error(call, exc) from exc
             else:
                 if (
                     response.is_success
                     or (delay := self._retry(call, attempt, response=response)) is None
-                    or not self._fits(deadline, delay)
+                    or not _deadline.fits(deadline, delay)
                 ):
                     return self._parse(call, response)
             await _async_sleep(delay)
