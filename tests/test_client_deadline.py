@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.test_client_calls import Recorder, call, make_clients
-from zep_integrations import AsyncZepClient, ZepClient, ZepTimeoutError
+from zep_integrations import AsyncZepClient, RateLimitError, ZepClient, ZepTimeoutError
 from zep_integrations import client as client_module
 from zep_integrations._retry import parse_retry_after
 
@@ -122,3 +122,21 @@ def test_429_with_nan_retry_after_backs_off_instead_of_hanging(
     assert session.session_id == "s"
     assert len(slept) == 2
     assert all(math.isfinite(delay) and 0 < delay <= 1 for delay in slept)
+
+
+def test_a_retry_wait_past_the_deadline_is_not_made(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 429 asking for 20 s with 2 s of deadline left raises RateLimitError without waiting."""
+    slept: list[float] = []
+
+    async def fake_async_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(client_module.time, "sleep", slept.append)
+    monkeypatch.setattr(client_module, "_async_sleep", fake_async_sleep)
+    recorder = Recorder(lambda r: httpx.Response(429, headers={"Retry-After": "20"}))
+    with pytest.raises(RateLimitError):
+        call(mode, make_clients(recorder, deadline=2.0), "get_session", "s")
+    assert len(recorder.requests) == 1
+    assert slept == []

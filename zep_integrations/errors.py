@@ -79,6 +79,15 @@ class PartialWriteError(ZepError):
         unconfirmed_count: Messages of the failed request that may have been stored anyway
             (the failure came after sending: a timeout, a dropped connection or a 5xx); ``0``
             when the server refused them.
+
+    Example:
+        >>> messages = [f"m{i}" for i in range(45)]
+        >>> try:
+        ...     raise PartialWriteError("stored 30 of 45", stored_count=30, total_count=45)
+        ... except PartialWriteError as error:
+        ...     to_resend = messages[error.stored_count :]
+        >>> len(to_resend)
+        15
     """
 
     def __init__(
