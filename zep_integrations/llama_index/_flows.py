@@ -80,14 +80,25 @@ def delete_all(session_id: str) -> Flow[list[m.Message] | None]:
 
 
 def replace(
-    session_id: str, messages: Sequence[Mapping[str, Any]], *, user_id: str | None
+    session_id: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    user_id: str | None,
+    session_known: bool = False,
 ) -> Flow[None]:
-    """Delete the session and write ``messages`` into a fresh one (1 + 1..3 + ceil(n/30) calls)."""
-    yield from _sessions.delete_session(session_id)
-    if messages:
-        yield from write(session_id, messages, user_id=user_id, session_known=False)
+    """Replace the session's messages without ever losing the old ones on failure.
+
+    See :func:`zep_integrations._sessions.replace_messages`: the new messages are appended and
+    the old ones retired, at 0..3 + ceil(n/30) calls; an empty list deletes the session.
+    """
+    yield from _sessions.replace_messages(
+        session_id, messages, user_id=user_id, session_known=session_known
+    )
 
 
 def session_ids(user_id: str | None) -> Flow[list[str]]:
-    """IDs of the user's sessions, or of every session when ``user_id`` is ``None``."""
+    """IDs of the user's sessions, or of every session when ``user_id`` is ``None``.
+
+    Oldest first (insertion order), as LlamaIndex's own chat stores list their keys.
+    """
     return (yield from _sessions.list_session_ids(user_id))
