@@ -103,11 +103,15 @@ def search_hit(hit: Any, scope: str, session_id: str | None) -> m.SessionSearchR
         return m.SessionSearchResult(session_id=session_id, summary=summary, score=score)
     role_type = getattr(hit, "role_type", None) or (hit.role if hasattr(hit, "role_name") else None)
     name = getattr(hit, "role_name", None) or (None if hasattr(hit, "role_name") else hit.role)
+    metadata = _decode_metadata(dict(hit.metadata)) if hit.metadata else None
+    if metadata and metadata.get(_ROLE_KEY) == "norole":
+        role_type = "norole"
+        del metadata[_ROLE_KEY]
     message = m.Message(
         content=hit.content or "",
         role_type=role_type,
         role=name,
-        metadata=hit.metadata,
+        metadata=metadata or None,
         uuid=hit.uuid,
         created_at=hit.created_at,
     )
