@@ -40,9 +40,10 @@ def test_demo_reset_starts_clean(tmp_path: Path) -> None:
 def test_demo_command_ignores_a_configured_remote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The CLI demo stays offline on the embedded server even with ZEP_API_URL/KEY set."""
+    """The CLI demo stays offline on the embedded v2 server even with ZEP_API_* set."""
     monkeypatch.setenv("ZEP_API_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("ZEP_API_KEY", "not-used")
+    monkeypatch.setenv("ZEP_API_VERSION", "v4")
     done = subprocess.run(
         [sys.executable, "-m", "zep_integrations.cli", "demo", "--db", str(tmp_path / "d.db")],
         capture_output=True,

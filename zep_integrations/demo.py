@@ -134,7 +134,9 @@ def run_demo(
     from zep_integrations import _config
 
     path = db_path or os.environ.get(_config.ENV_DB_PATH) or _config.default_db_path()
-    client = ZepClient(db_path=path)
+    # The demo shows the v2 session API; ZEP_API_VERSION (meant for the app's own clients) must
+    # not turn it into a v3/v4 client that refuses those calls.
+    client = ZepClient(db_path=path, api_version="v2")
     out("zep-integrations demo: long-term memory for LangChain and LlamaIndex, offline")
     out(f"   data lives in {client.settings.db_path}")
     if reset:
