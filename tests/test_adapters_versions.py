@@ -255,3 +255,20 @@ def test_users_and_threads_are_created_from_app_ids(version: str) -> None:
         user = client.v4.lookup_user(user_id="app-user-7")
         threads = list(client.v4.list_threads(user_uuid=user.uuid))
         assert len(threads) == 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_session_search_stays_in_its_session(version: str) -> None:
+    """A session's message search returns that session's messages, not its user's others."""
+    client, _, _, ids = _pair(version)
+    other = client.create_user_and_thread(ids.user_id if version != "v4" else "jane")
+    ZepChatMessageHistory(
+        session_id=ids.session_id, user_id=ids.user_id, client=client
+    ).add_messages([HumanMessage("The cat is called Momo")])
+    ZepChatMessageHistory(
+        session_id=other.session_id, user_id=other.user_id, client=client
+    ).add_messages([HumanMessage("The dog is called Rex")])
+    retriever = ZepRetriever(session_id=ids.session_id, client=client, search_scope="messages")
+    assert [doc.page_content for doc in retriever.invoke("what is it called")] == [
+        "The cat is called Momo"
+    ]

@@ -353,6 +353,10 @@ def session_ids(info: ClientInfo, user_id: str | None) -> Flow[list[str]]:
     return [t.thread_id for t in found.threads if t.thread_id]
 
 
+MAX_SEARCH = 50
+"""The largest search page v3 and v4 serve (``limit`` / ``page_size``)."""
+
+
 def search(
     info: ClientInfo,
     text: str,
@@ -367,49 +371,75 @@ def search(
 ) -> Flow[list[m.SessionSearchResult]]:
     """Graph search of the user's graph, mapped onto v2 results.
 
-    Scopes: facts -> edges, messages -> episodes, summary -> thread summaries. A ``session_id``
-    searches its user's graph (v3/v4 search whole user graphs; results carry the thread id when
-    the episode names one). ``min_score`` is applied here, as v3/v4 dropped it.
+    Scopes: facts -> edges, messages -> episodes, summary -> thread summaries. v3/v4 search a
+    whole user graph: for a ``session_id``, message hits are kept only when they come from that
+    thread (as v2's session search), fetching up to three times ``limit`` to fill it; facts and
+    summaries stay user-wide. The thread's user is looked up once per client. ``min_score`` is
+    applied here, as v3/v4 dropped it.
     """
     scope = SCOPES[search_scope]
     reranker = "mmr" if search_type == "mmr" else None
+    wanted = limit if limit is not None else 10
+    only_thread = scope == "episodes" and session_id is not None
+    fetch = min(MAX_SEARCH, wanted * 3) if only_thread else limit
+    thread: str | None = None
     hits: list[Any]
     try:
         if info.api_version == "v4":
             graph = None
             if session_id is not None:
-                uuid = yield from thread_uuid(info, session_id)
-                if uuid is not None:
-                    thread: m4.Thread = yield v4.get_thread(uuid)
-                    graph = thread.user_uuid
+                thread = yield from thread_uuid(info, session_id)
+                if thread is not None:
+                    graph = yield from _thread_user(info, thread)
             elif user_id is not None:
                 graph = yield from user_uuid(info, user_id, create=False)
             if graph is None:
                 return []
             page: m4.Page[Any] = yield v4g.search(
-                graph, text, scope=scope, page_size=limit, reranker=reranker, mmr_lambda=mmr_lambda
+                graph, text, scope=scope, page_size=fetch, reranker=reranker, mmr_lambda=mmr_lambda
             )
             hits = page.items
         else:
             owner = user_id
             if session_id is not None:
-                found: m3.MessageListResponse = yield v3.get_messages(session_id, lastn=1)
-                owner = found.user_id
-                if owner is None:
-                    return []
-            assert owner is not None
+                thread = session_id
+                owner = yield from _thread_user(info, session_id)
+            if owner is None:
+                return []
             results: m3.GraphSearchResults = yield v3g.search_graph(
                 text,
                 user_id=owner,
                 scope=scope,
-                limit=limit,
+                limit=fetch,
                 reranker=reranker,
                 mmr_lambda=mmr_lambda,
             )
             hits = list(getattr(results, scope) or [])
     except NotFoundError:
         return []
+    if only_thread:
+        hits = [
+            hit
+            for hit in hits
+            if thread in (getattr(hit, "thread_id", None), getattr(hit, "thread_uuid", None))
+        ][:wanted]
     out = [search_hit(hit, scope, session_id) for hit in hits]
     if min_score is not None:
         out = [hit for hit in out if hit.score is None or hit.score >= min_score]
     return out
+
+
+def _thread_user(info: ClientInfo, thread: str) -> Flow[str | None]:
+    """The user (v3 ``user_id``, v4 user UUID) of a thread, cached per client."""
+    key = ("thread-user", thread)
+    if key in info.ids:
+        return info.ids[key]
+    if info.api_version == "v4":
+        found4: m4.Thread = yield v4.get_thread(thread)
+        owner = found4.user_uuid
+    else:
+        found3: m3.MessageListResponse = yield v3.get_messages(thread, lastn=1)
+        owner = found3.user_id
+    if owner is not None:
+        info.ids[key] = owner
+    return owner
