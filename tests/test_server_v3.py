@@ -304,9 +304,11 @@ def test_schema_2_database_opens_and_serves_v2_and_v3(tmp_path: Path) -> None:
     _schema_2_database(path)
     server = ZepServer(path)
     try:
-        with server.storage.read() as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-            conn.execute("INSERT INTO facts_fts(facts_fts, rank) VALUES ('integrity-check', 1)")
+        check = sqlite3.connect(path)
+        assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        # FTS5's own check that the rebuilt index matches the facts table.
+        check.execute("INSERT INTO facts_fts(facts_fts, rank) VALUES ('integrity-check', 1)")
+        check.close()
         http = httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/")
         assert http.get("sessions/old/memory").json()["facts"] == ["Kim: I live in Oslo."]
         messages = http.get("threads/old/messages").json()["messages"]
@@ -410,3 +412,39 @@ def test_huge_page_sizes_read_everything_instead_of_failing(
     _say(http, "t1", "I live in Oslo.")
     response = http.request(method, path, params=params, json=body)
     assert response.status_code == 200, response.text
+
+
+def test_graph_batch_is_all_or_nothing(server: ZepServer, http: httpx.Client) -> None:
+    """A batch with one bad episode stores none; a good batch stores all, in order."""
+    _user_and_thread(http)
+    good = {"type": "text", "data": "Jane visited Rome."}
+    bad = http.post(
+        "graph-batch",
+        json={"user_id": "jane", "episodes": [good, {"type": "json", "data": "{"}]},
+    )
+    assert bad.status_code == 400 and "episodes[1].data" in bad.json()["message"]
+    with server.storage.read() as conn:
+        assert conn.execute("SELECT count(*) FROM episodes").fetchone()[0] == 0
+    added = http.post(
+        "graph-batch",
+        json={"user_id": "jane", "document_id": "doc", "episodes": [good, {**good, "data": "Hi."}]},
+    )
+    assert [(e["content"], e["document_id"]) for e in added.json()] == [
+        ("Jane visited Rome.", "doc"),
+        ("Hi.", "doc"),
+    ]
+
+
+def test_strict_ontology_makes_no_generic_entities(http: httpx.Client) -> None:
+    """With strict_ontology (and no ontology here) facts hang from the user node, no entities."""
+    _user_and_thread(http)
+    _say(http, "t1", "I live in Oslo.", strict_ontology=True)
+    http.post(
+        "graph",
+        json={"user_id": "jane", "type": "text", "data": "Jane met Ola.", "strict_ontology": True},
+    )
+    edges = http.post("graph/edge/user/jane", json={}).json()
+    assert [e["target_node_name"] for e in edges] == ["Jane", "Jane"]
+    assert [n["name"] for n in http.post("graph/node/user/jane", json={}).json()] == ["Jane"]
+    refused = _say(http, "t1", "x", strict_ontology="yes")
+    assert refused.status_code == 400 and "strict_ontology" in refused.json()["message"]

@@ -123,6 +123,12 @@ def test_graph_search_every_scope_graph_add_and_standalone_graphs(served: ServeP
         assert episode.uuid_ and episode.source == "text"
         client.graph.add(user_id={user!r}, type="json", data=json.dumps({{"team": "Platform"}}))
         client.graph.add(user_id={user!r}, type="message", data="Ana: I drive a Tesla.")
+        from zep_cloud.types import EpisodeData
+        batch = client.graph.add_batch(user_id={user!r}, episodes=[
+            EpisodeData(type="text", data="Ana visited Lyon."),
+            EpisodeData(type="text", data="Ana visited Nice."),
+        ])
+        assert [e.content for e in batch] == ["Ana visited Lyon.", "Ana visited Nice."]
         edges = client.graph.search(user_id={user!r}, query="Acme", scope="edges", limit=5)
         assert edges.edges and "Acme Corp" in edges.edges[0].fact, edges
         assert all(0 <= e.score <= 1 for e in edges.edges)

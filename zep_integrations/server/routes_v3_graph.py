@@ -33,7 +33,12 @@ from zep_integrations.server.handler import (
     field_strs,
 )
 from zep_integrations.server.knowledge import graph_hooks
-from zep_integrations.server.routes_v3_threads import metadata_field, parse_time, valid_id
+from zep_integrations.server.routes_v3_threads import (
+    metadata_field,
+    parse_time,
+    strict_flag,
+    valid_id,
+)
 from zep_integrations.server.threads import sql_int
 
 __all__ = ["MAX_DATA_CHARS", "MAX_SEARCH_LIMIT", "ROUTES", "SUPPORTED_FILTERS"]
@@ -165,41 +170,75 @@ def search(ctx: Ctx) -> tuple[int, Any]:
     return 200, out
 
 
-def add_data(ctx: Ctx) -> tuple[int, Any]:
-    """``POST graph``: text, json or message data -> the ``Episode`` (facts already extracted)."""
-    body = ctx.obj()
+def _episode(body: Any, what: str, document_id: str | None) -> dict[str, Any]:
+    """One episode to add, validated (400 naming ``what`` otherwise)."""
+    if not isinstance(body, dict):
+        raise HTTPError(400, f"{what} must be an object")
     kind = field_str(body, "type", required=True)
     if kind not in ("text", "json", "message"):
-        raise HTTPError(400, "type must be text, json or message (fact_triple is not supported)")
+        raise HTTPError(
+            400, f"{what}.type must be text, json or message (fact_triple is not supported)"
+        )
     data = field_str(body, "data", required=True, empty_ok=False) or ""
     if len(data) > MAX_DATA_CHARS:
-        raise HTTPError(400, f"data has {len(data)} characters; at most {MAX_DATA_CHARS} per call")
+        raise HTTPError(
+            400, f"{what}.data has {len(data)} characters; at most {MAX_DATA_CHARS} per episode"
+        )
     if kind == "json":
         try:
             json.loads(data)
         except ValueError as exc:
-            raise HTTPError(400, f"data of type json is not valid JSON: {exc}") from None
-    created_at = parse_time(body.get("created_at"), "created_at")
-    metadata = metadata_field(body, "metadata")
-    source_description = field_str(body, "source_description")
-    document_id = field_str(body, "document_id")
+            raise HTTPError(400, f"{what}.data of type json is not valid JSON: {exc}") from None
+    return {
+        "source": kind,
+        "data": data,
+        "created_at": parse_time(body.get("created_at"), f"{what}.created_at"),
+        "metadata": metadata_field(body, f"{what}.metadata"),
+        "source_description": field_str(body, "source_description"),
+        "document_id": field_str(body, "document_id") or document_id,
+    }
+
+
+def _add(ctx: Ctx, body: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    strict = strict_flag(body)
     now = ctx.now()
+    hooks = graph_hooks(ctx.env.intelligence)
     with ctx.env.store.write() as conn:
         owner = _owner(conn, body)
-        episode = graph.add_data_episode(
-            conn,
-            graph_hooks(ctx.env.intelligence),
-            ctx.env.new_uuid,
-            owner,
-            source=kind,
-            data=data,
-            created_at=created_at or now,
-            now=now,
-            source_description=source_description,
-            metadata=metadata,
-            document_id=document_id,
-        )
-    return 200, episode
+        return [
+            graph.add_data_episode(
+                conn,
+                hooks,
+                ctx.env.new_uuid,
+                owner,
+                source=episode["source"],
+                data=episode["data"],
+                created_at=episode["created_at"] or now,
+                now=now,
+                source_description=episode["source_description"],
+                metadata=episode["metadata"],
+                document_id=episode["document_id"],
+                strict_ontology=strict,
+            )
+            for episode in episodes
+        ]
+
+
+def add_data(ctx: Ctx) -> tuple[int, Any]:
+    """``POST graph``: text, json or message data -> the ``Episode`` (facts already extracted)."""
+    body = ctx.obj()
+    return 200, _add(ctx, body, [_episode(body, "body", None)])[0]
+
+
+def add_batch(ctx: Ctx) -> tuple[int, Any]:
+    """``POST graph-batch`` ``{episodes, user_id | graph_id, document_id}``: all or nothing."""
+    body = ctx.obj()
+    raw = body.get("episodes")
+    if not isinstance(raw, list) or not raw:
+        raise HTTPError(400, "episodes must be a non-empty array")
+    document_id = field_str(body, "document_id")
+    episodes = [_episode(e, f"episodes[{i}]", document_id) for i, e in enumerate(raw)]
+    return 200, _add(ctx, body, episodes)
 
 
 def _graph_json(ctx: Ctx, row: Any) -> dict[str, Any]:
@@ -306,6 +345,7 @@ ROUTES = [
     Route("POST", "graph/create", create_graph),
     Route("GET", "graph/list-all", list_graphs),
     Route("POST", "graph", add_data),
+    Route("POST", "graph-batch", add_batch),
     Route("GET", "graph/{graph_id}", get_graph),
     Route("PATCH", "graph/{graph_id}", update_graph),
     Route("DELETE", "graph/{graph_id}", delete_graph),

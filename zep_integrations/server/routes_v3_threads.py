@@ -27,6 +27,7 @@ __all__ = [
     "ROUTES",
     "metadata_field",
     "parse_time",
+    "strict_flag",
     "valid_id",
 ]
 
@@ -65,6 +66,14 @@ def metadata_field(body: dict[str, Any], what: str) -> dict[str, Any] | None:
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
     return metadata
+
+
+def strict_flag(body: dict[str, Any]) -> bool:
+    """``strict_ontology`` (default false); 400 when not a boolean."""
+    value = body.get("strict_ontology")
+    if value is not None and not isinstance(value, bool):
+        raise HTTPError(400, "strict_ontology must be a boolean")
+    return bool(value)
 
 
 def _messages(body: dict[str, Any]) -> list[threads.NewMessage]:
@@ -185,11 +194,10 @@ def add_messages(ctx: Ctx) -> tuple[int, Any]:
     return_context = body.get("return_context")
     if return_context is not None and not isinstance(return_context, bool):
         raise HTTPError(400, "return_context must be a boolean")
-    if body.get("strict_ontology") is not None and not isinstance(body["strict_ontology"], bool):
-        raise HTTPError(400, "strict_ontology must be a boolean")
+    strict = strict_flag(body)
     with ctx.env.store.write() as conn:
         session = threads.find_thread(conn, ctx.args["thread_id"])
-        uuids = threads.add_messages(ctx, conn, session, messages, ignore)
+        uuids = threads.add_messages(ctx, conn, session, messages, ignore, strict_ontology=strict)
         # Ingestion is synchronous here; the task named after the last message has succeeded.
         out: dict[str, Any] = {"message_uuids": uuids, "task_id": uuids[-1]}
         if return_context:

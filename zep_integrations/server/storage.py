@@ -226,6 +226,8 @@ CREATE INDEX facts_session ON facts(session_id, id);
 CREATE INDEX facts_content ON facts(session_id, content);
 CREATE INDEX facts_user ON facts(user_rowid, id);
 CREATE INDEX facts_graph_owner ON facts(graph_rowid, id);
+CREATE INDEX facts_user_content ON facts(user_rowid, content);
+CREATE INDEX facts_graph_content ON facts(graph_rowid, content);
 DROP TABLE facts_fts;
 CREATE VIRTUAL TABLE facts_fts USING fts5(
     content, scope, content='', tokenize='porter unicode61 remove_diacritics 2'

@@ -244,6 +244,8 @@ def add_messages(
     session: sqlite3.Row,
     messages: Sequence[NewMessage],
     ignore_roles: Sequence[str] = (),
+    *,
+    strict_ontology: bool = False,
 ) -> list[str]:
     """Store validated messages in a thread and ingest them; returns their UUIDs.
 
@@ -297,7 +299,17 @@ def add_messages(
         else:
             owner = graph.owner_of_user(user)
             hooks = graph_hooks(env.intelligence)
-            graph.record_facts(conn, hooks, env.new_uuid, owner, rowid, sources, valid_at, now)
+            graph.record_facts(
+                conn,
+                hooks,
+                env.new_uuid,
+                owner,
+                rowid,
+                sources,
+                valid_at,
+                now,
+                strict_ontology=strict_ontology,
+            )
     _summarise(ctx, conn, rowid)
     return uuids
 
