@@ -245,3 +245,23 @@ def test_add_messages_answer_matches_what_is_stored(tmp_path: Path) -> None:
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
     assert len(http.get(f"threads/{thread}/messages").json()["items"]) == 2
     server.close()
+
+
+def test_nested_writes_are_one_transaction(tmp_path: Path) -> None:
+    """A write inside a write of the same thread joins it: both commit or neither does."""
+    from zep_integrations.server.storage import Storage
+
+    store = Storage(tmp_path / "s.db")
+    with pytest.raises(RuntimeError), store.write() as outer:
+        outer.execute("INSERT INTO meta(key, value) VALUES ('outer', '1')")
+        with store.write() as inner:
+            inner.execute("INSERT INTO meta(key, value) VALUES ('inner', '1')")
+        raise RuntimeError("after the inner write")
+    with store.write() as outer:
+        with store.write() as inner:
+            inner.execute("INSERT INTO meta(key, value) VALUES ('kept', '1')")
+        outer.execute("INSERT INTO meta(key, value) VALUES ('also', '1')")
+    with store.read() as conn:
+        keys = sorted(row[0] for row in conn.execute("SELECT key FROM meta"))
+    assert keys == ["also", "kept"]
+    store.close()

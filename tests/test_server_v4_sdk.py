@@ -323,7 +323,11 @@ def test_unknown_and_malformed_addresses(served: str) -> None:
         assert http.put("users").json()["error"]["code"] == "method_not_allowed"
         denied = httpx.get(f"{served}/api/v4/users/{unknown}")
         assert denied.status_code == 401 and denied.json()["error"]["code"] == "unauthorized"
-        too_big = http.post("users", content=b"{" + b" " * (6 * 1024 * 1024) + b"}")
+        too_big = http.post(
+            "users",
+            content=b"{" + b" " * (6 * 1024 * 1024) + b"}",
+            headers={"content-type": "application/json"},
+        )
         assert too_big.status_code == 413
         assert too_big.json()["error"]["code"] == "payload_too_large"
 

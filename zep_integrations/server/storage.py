@@ -354,7 +354,7 @@ class Storage:
         self.path = Path(path)
         self._lock = threading.Lock()
         # Per thread: how deep this thread is in write() (a v4 write with an Idempotency-Key
-        # runs the route's own write()/read() inside one outer transaction, see :meth:`write`).
+        # runs the route's own write() inside one outer transaction, see :meth:`write`).
         self._local = threading.local()
         # check_same_thread=False: the lock above serialises access across threads.
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
@@ -428,13 +428,7 @@ class Storage:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: a consistent snapshot across the statements of a request.
-
-        Inside a :meth:`write` of the same thread it reads that transaction's state.
-        """
-        if getattr(self._local, "depth", 0):
-            yield self._conn
-            return
+        """One read transaction: a consistent snapshot across the statements of a request."""
         with self._lock:
             self._conn.execute("BEGIN")
             try:

@@ -24,14 +24,20 @@ from typing import Any
 
 from zep_integrations.server.handler import Api, Ctx, Route
 from zep_integrations.server.idempotency import run_idempotent
-from zep_integrations.server.v4 import graphs, threads, users
+from zep_integrations.server.v4 import graphs, items, search, threads, users
 from zep_integrations.server.v4.common import fail
 
 __all__ = ["API", "PREFIX", "ROUTES"]
 
 PREFIX = "/api/v4/"
 
-ROUTES: tuple[Route, ...] = (*users.ROUTES, *threads.ROUTES, *graphs.ROUTES)
+ROUTES: tuple[Route, ...] = (
+    *users.ROUTES,
+    *threads.ROUTES,
+    *graphs.ROUTES,
+    *search.ROUTES,
+    *items.ROUTES,
+)
 
 
 def _run(ctx: Ctx, route: Route) -> tuple[int, Any]:

@@ -11,7 +11,7 @@ How v4 addresses map onto the one store (v2 sessions are v3/v4 threads):
   ``user_id``/``thread_id`` only when they differ from the UUID (a v2/v3-created resource).
 * ``graph_uuid`` of a user graph is derived, not stored (``graph.user_graph_uuid``, shared with
   v3), so a database written before needs no backfill. Resolving one back to its user uses a
-  per-server index built from the ``users`` table (:class:`GraphIndex`); every graph-scoped
+  per-server index built from the ``users`` table (``_GraphIndex``); every graph-scoped
   route also accepts the user's own UUID, as Zep's does.
 * A standalone graph created through v4 gets its UUID as its v3 ``graph_id``, like users and
   threads.
@@ -93,7 +93,7 @@ def parse_uuid(value: str, param: str) -> str:
         ) from None
 
 
-class GraphIndex:
+class _GraphIndex:
     """``graph_uuid`` -> user UUID for one database, grown from the ``users`` table on a miss.
 
     The derivation cannot be inverted, so the index remembers every user it has seen and reads
@@ -118,7 +118,7 @@ class GraphIndex:
             return self._users.get(graph_uuid)
 
 
-_indexes: weakref.WeakKeyDictionary[Storage, GraphIndex] = weakref.WeakKeyDictionary()
+_indexes: weakref.WeakKeyDictionary[Storage, _GraphIndex] = weakref.WeakKeyDictionary()
 _indexes_lock = threading.Lock()
 
 
@@ -131,7 +131,7 @@ def find_owner(ctx: Ctx, conn: sqlite3.Connection, key: str = "graph_uuid") -> g
     row = conn.execute("SELECT * FROM users WHERE uuid = ?", (graph_uuid,)).fetchone()
     if row is None:
         with _indexes_lock:
-            index = _indexes.setdefault(ctx.env.store, GraphIndex())
+            index = _indexes.setdefault(ctx.env.store, _GraphIndex())
         user_uuid = index.user_uuid(conn, graph_uuid)
         if user_uuid is not None:
             row = conn.execute("SELECT * FROM users WHERE uuid = ?", (user_uuid,)).fetchone()
