@@ -154,7 +154,6 @@ def test_ignore_roles_store_but_do_not_extract(server: ZepServer, http: httpx.Cl
     [
         ({"reranker": "cross_encoder"}, "reranker"),
         ({"reranker": "node_distance", "center_node_uuid": "x"}, "reranker"),
-        ({"scope": "thread_summaries"}, "scope"),
         ({"scope": "auto"}, "scope"),
         ({"search_filters": {"property_filters": [{"property_name": "x"}]}}, "property_filters"),
         ({"search_filters": {"episode_metadata_filters": {"and": []}}}, "episode_metadata"),
@@ -355,6 +354,16 @@ def test_thread_summary_appears_once_written(http: httpx.Client) -> None:
     assert summary.status_code == 200
     body = summary.json()
     assert body["thread_id"] == "t1" and "sailing" in body["summary"] and body["uuid"]
+    found = http.post(
+        "graph/search", json={"user_id": "jane", "query": "sailing", "scope": "thread_summaries"}
+    ).json()["thread_summaries"]
+    assert [(s["name"], s["uuid"], s["score"]) for s in found] == [("t1", body["uuid"], 1.0)]
+    assert (
+        http.post(
+            "graph/search", json={"user_id": "jane", "query": "golf", "scope": "thread_summaries"}
+        ).json()["thread_summaries"]
+        == []
+    )
 
 
 def test_graph_items_by_uuid_and_per_graph(server: ZepServer, http: httpx.Client) -> None:

@@ -3,8 +3,8 @@
 Stable names for the v3 and v4 routes:
 
 * :class:`GraphQuery` (query, limit, reranker, filters), then :func:`search_edges`,
-  :func:`search_nodes`, :func:`search_episodes`: each returns wire dicts (v3 shapes, see
-  ``graph.py``) best first, each with ``score`` and ``relevance`` in ``[0, 1]``.
+  :func:`search_nodes`, :func:`search_episodes`, :func:`search_thread_summaries`: each returns
+  wire dicts (v3 shapes, see ``graph.py``) best first, each with ``score`` and ``relevance`` in ``[0, 1]``.
 * :func:`graph_context`: the context block of a user's graph for a query;
   :func:`thread_context`: the same with the thread's latest messages as the query.
 
@@ -43,6 +43,7 @@ __all__ = [
     "search_edges",
     "search_episodes",
     "search_nodes",
+    "search_thread_summaries",
     "thread_context",
 ]
 
@@ -238,6 +239,44 @@ def search_episodes(conn: sqlite3.Connection, owner: Owner, q: GraphQuery) -> li
         elif kind == "e" and rowid in data_rows:
             episodes.append((data_episode_json(data_rows[rowid], score), score))
     return _select(episodes, q, "content")
+
+
+def search_thread_summaries(
+    conn: sqlite3.Connection, owner: Owner, q: GraphQuery
+) -> list[dict[str, Any]]:
+    """The current summaries of the user's threads matching ``q`` (``GraphitiSagaNode`` shape).
+
+    A thread's summary is rewritten as it grows (``routes_memory._summarise``); only each
+    thread's newest one counts. A standalone graph has no threads, so none.
+    """
+    if owner.kind != "user":
+        return []
+    sessions = {
+        int(r[0]): str(r[1])
+        for r in conn.execute("SELECT id, session_id FROM sessions WHERE user_id = ?", (owner.key,))
+    }
+    ranked = search.search_fts(
+        conn, "summaries_fts", q.text, [f"s{i}" for i in sessions], q.candidates
+    )
+    hits = []
+    for row, score in search.ranked_rows(conn, "summaries", search.normalise(ranked)):
+        newest = conn.execute(
+            "SELECT max(id) FROM summaries WHERE session_id = ?", (row["session_id"],)
+        ).fetchone()[0]
+        if newest != row["id"]:
+            continue
+        item = {
+            "uuid": row["uuid"],
+            "name": sessions[int(row["session_id"])],
+            "labels": ["ThreadSummary"],
+            "summary": row["content"],
+            "created_at": row["created_at"],
+            "last_summarized_at": row["created_at"],
+            "score": score,
+            "relevance": score,
+        }
+        hits.append((item, score))
+    return _select(hits, q, "summary")
 
 
 def graph_context(

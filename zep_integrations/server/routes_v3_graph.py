@@ -3,8 +3,8 @@
 Search, add data, standalone graphs. Shapes only; the work is in ``graph.py`` and
 ``graph_search.py``.
 
-Search honours ``scope`` ``edges`` / ``nodes`` / ``episodes``, ``limit`` (1-50), ``reranker``
-``rrf`` / ``mmr`` (with ``mmr_lambda``) and the filters that map onto what is stored
+Search honours ``scope`` ``edges`` / ``nodes`` / ``episodes`` / ``thread_summaries``, ``limit``
+(1-50), ``reranker`` ``rrf`` / ``mmr`` (with ``mmr_lambda``) and the filters that map onto what is stored
 (:data:`SUPPORTED_FILTERS`). Anything else is refused with a 400 naming it, never ignored:
 the caller would otherwise get results that silently disregard what they asked for.
 ``observations`` is answered empty (none are ever derived here).
@@ -23,6 +23,7 @@ from zep_integrations.server.graph_search import (
     search_edges,
     search_episodes,
     search_nodes,
+    search_thread_summaries,
 )
 from zep_integrations.server.handler import (
     Ctx,
@@ -145,13 +146,15 @@ def search(ctx: Ctx) -> tuple[int, Any]:
     started = time.perf_counter()
     body = ctx.obj()
     scope = field_str(body, "scope") or "edges"
-    if scope not in ("edges", "nodes", "episodes", "observations"):
+    if scope not in ("edges", "nodes", "episodes", "thread_summaries", "observations"):
         raise HTTPError(
-            400, f"scope {scope!r} is not supported by this server; use edges, nodes or episodes"
+            400,
+            f"scope {scope!r} is not supported by this server; use edges, nodes, episodes or"
+            " thread_summaries",
         )
     q = _query(body)
-    if scope == "episodes" and (q.node_labels or q.exclude_node_labels):
-        raise HTTPError(400, "node label filters do not apply to episodes")
+    if scope in ("episodes", "thread_summaries") and (q.node_labels or q.exclude_node_labels):
+        raise HTTPError(400, f"node label filters do not apply to {scope}")
     if scope != "edges" and (q.edge_types or q.exclude_edge_types or q.edge_uuids or q.dates):
         raise HTTPError(400, f"edge filters do not apply to scope {scope}")
     hooks = graph_hooks(ctx.env.intelligence)
@@ -164,6 +167,8 @@ def search(ctx: Ctx) -> tuple[int, Any]:
             out["nodes"] = search_nodes(conn, owner, q, hooks)
         elif scope == "episodes":
             out["episodes"] = search_episodes(conn, owner, q)
+        elif scope == "thread_summaries":
+            out["thread_summaries"] = search_thread_summaries(conn, owner, q)
         else:
             out["observations"] = []
     out["response"] = {"server_latency_ms": int((time.perf_counter() - started) * 1000)}
