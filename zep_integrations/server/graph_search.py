@@ -4,7 +4,8 @@ Stable names for the v3 and v4 routes:
 
 * :class:`GraphQuery` (query, limit, reranker, filters), then :func:`search_edges`,
   :func:`search_nodes`, :func:`search_episodes`, :func:`search_thread_summaries`: each returns
-  wire dicts (v3 shapes, see ``graph.py``) best first, each with ``score`` and ``relevance`` in ``[0, 1]``.
+  wire dicts (v3 shapes, see ``graph.py``) best first, each with ``score`` and ``relevance``
+  in ``[0, 1]``.
 * :func:`graph_context`: the context block of a user's graph for a query;
   :func:`thread_context`: the same with the thread's latest messages as the query.
 

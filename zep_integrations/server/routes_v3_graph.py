@@ -4,8 +4,8 @@ Search, add data, standalone graphs. Shapes only; the work is in ``graph.py`` an
 ``graph_search.py``.
 
 Search honours ``scope`` ``edges`` / ``nodes`` / ``episodes`` / ``thread_summaries``, ``limit``
-(1-50), ``reranker`` ``rrf`` / ``mmr`` (with ``mmr_lambda``) and the filters that map onto what is stored
-(:data:`SUPPORTED_FILTERS`). Anything else is refused with a 400 naming it, never ignored:
+(1-50), ``reranker`` ``rrf`` / ``mmr`` (with ``mmr_lambda``) and the filters that map onto what
+is stored (:data:`SUPPORTED_FILTERS`). Anything else is refused with a 400 naming it, never ignored:
 the caller would otherwise get results that silently disregard what they asked for.
 ``observations`` is answered empty (none are ever derived here).
 """
