@@ -154,7 +154,7 @@ def test_ignore_roles_store_but_do_not_extract(server: ZepServer, http: httpx.Cl
     [
         ({"reranker": "cross_encoder"}, "reranker"),
         ({"reranker": "node_distance", "center_node_uuid": "x"}, "reranker"),
-        ({"scope": "auto"}, "scope"),
+        ({"scope": "auto", "max_characters": 0}, "max_characters"),
         ({"search_filters": {"property_filters": [{"property_name": "x"}]}}, "property_filters"),
         ({"search_filters": {"episode_metadata_filters": {"and": []}}}, "episode_metadata"),
         ({"limit": 0}, "limit"),
@@ -457,3 +457,18 @@ def test_strict_ontology_makes_no_generic_entities(http: httpx.Client) -> None:
     assert [n["name"] for n in http.post("graph/node/user/jane", json={}).json()] == ["Jane"]
     refused = _say(http, "t1", "x", strict_ontology="yes")
     assert refused.status_code == 400 and "strict_ontology" in refused.json()["message"]
+
+
+def test_auto_scope_answers_a_fitted_context_block(http: httpx.Client) -> None:
+    """scope=auto returns the graph's block for the query, without summary, within the budget."""
+    _user_and_thread(http)
+    _say(http, "t1", "I live in Oslo. I love skiing in Norway. I own a red kayak.")
+    query = {"user_id": "jane", "query": "skiing", "scope": "auto"}
+    full = http.post("graph/search", json=query).json()
+    assert "<USER_SUMMARY>" not in full["context"]
+    assert "Jane: I love skiing in Norway." in full["context"] and "edges" not in full
+    small = http.post("graph/search", json={**query, "max_characters": 300}).json()["context"]
+    assert len(small) <= 300 and "<FACTS>" in small and "</FACTS>" in small
+    raw = http.post("graph/search", json={**query, "return_raw_results": True}).json()
+    assert raw["edges"][0]["fact"] == "Jane: I love skiing in Norway."
+    assert http.post("graph/search", json={**query, "max_characters": 5}).json()["context"] == ""

@@ -281,13 +281,22 @@ def search_thread_summaries(
 
 
 def graph_context(
-    conn: sqlite3.Connection, owner: Owner, query: str, hooks: GraphIntelligence
+    conn: sqlite3.Connection,
+    owner: Owner,
+    query: str,
+    hooks: GraphIntelligence,
+    *,
+    with_user_summary: bool = True,
+    max_characters: int | None = None,
 ) -> str:
     """The context block of ``owner``'s graph for ``query`` (section 5.1 of the contract file).
 
     Facts: those matching the query (newest terms first), then the newest others, at most
     ``CONTEXT_FACTS``, each with its validity range. Entities: those of the chosen facts, at most
-    ``CONTEXT_ENTITIES``. The user summary comes first for a user's graph.
+    ``CONTEXT_ENTITIES``. The user summary comes first for a user's graph (unless
+    ``with_user_summary`` is false, as for v3 ``scope="auto"`` search). With ``max_characters``,
+    the least relevant entities, then facts, are left out until the block fits (the summary is
+    never cut: a block that cannot fit is ``""``).
     """
     chosen = [row for row, _ in _fact_hits(conn, owner, query, CONTEXT_FACTS, newest=True)]
     seen = {int(row["id"]) for row in chosen}
@@ -310,8 +319,19 @@ def graph_context(
         ContextEntity(names[key], entity_node_json(owner, names[key], rows)["summary"])
         for key, rows in list(about.items())[:CONTEXT_ENTITIES]
     ]
-    summary = user_summary(conn, owner, hooks) if owner.kind == "user" else ""
-    return hooks.format_context(summary, facts, entities)
+    summary = ""
+    if with_user_summary and owner.kind == "user":
+        summary = user_summary(conn, owner, hooks)
+    text = hooks.format_context(summary, facts, entities)
+    while max_characters is not None and len(text) > max_characters:
+        if entities:
+            entities.pop()
+        elif facts:
+            facts.pop()
+        else:
+            return ""
+        text = hooks.format_context(summary, facts, entities)
+    return text
 
 
 def thread_context(
