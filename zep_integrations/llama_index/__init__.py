@@ -21,14 +21,14 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "zep_integrations.llama_index needs LlamaIndex: pip install 'zep-integrations[llama-index]'"
     ) from exc
 
+from zep_integrations.llama_index._block import ZepMemoryBlock
 from zep_integrations.llama_index._chat_store import ZepChatStore
 from zep_integrations.llama_index._convert import message_from_zep, message_to_zep
-from zep_integrations.llama_index._block import ZepMemoryBlock
 from zep_integrations.llama_index._db_chat_store import ZepMirrorChatStore
 from zep_integrations.llama_index._factory import ZepAgentMemory, zep_memory
 from zep_integrations.llama_index._memory import ZepMemory
-from zep_integrations.llama_index._tools import ZepToolSpec
 from zep_integrations.llama_index._retriever import ZepRetriever
+from zep_integrations.llama_index._tools import ZepToolSpec
 
 __all__ = [
     "ZepAgentMemory",

@@ -39,8 +39,8 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
     added (then a flush sends nothing). :func:`zep_memory` also sets
     ``accept_short_term_memory=False``, so flushes never reach the block at all.
 
-    Truncation: when ``Memory`` must cut, :meth:`atruncate` drops the context's last lines (Zep
-    lists the most relevant first) instead of the whole block. ``priority`` defaults to
+    Truncation: when ``Memory`` must cut, :meth:`atruncate` drops the context's least relevant
+    items (Zep lists the most relevant first) instead of the whole block. ``priority`` defaults to
     :data:`DEFAULT_PRIORITY` (1): truncatable. Note that LlamaIndex truncates blocks in
     *ascending* priority, skipping 0, so priority 1 is cut first; use 0 to never cut this block,
     or a higher number to cut it after other blocks.
@@ -123,10 +123,13 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
         state.known = True
 
     async def atruncate(self, content: str, tokens_to_truncate: int) -> str | None:
-        """Drop trailing lines (then characters) until ``tokens_to_truncate`` tokens are gone.
+        """Drop the least relevant items until ``tokens_to_truncate`` tokens are gone.
 
-        Tokens are counted with LlamaIndex's default tokenizer, the one ``Memory`` uses unless
-        it is given another. Returns ``None`` only when nothing can be kept.
+        Zep lists facts and messages most relevant first, one ``- `` item per line between
+        fixed headers: items are removed from the end of the text, headers stay. Text without
+        items (a summary) is cut at its end instead. Returns ``None`` (drop the block) only when
+        not even one item fits. Tokens are counted with LlamaIndex's default tokenizer, the one
+        ``Memory`` uses unless it is given another.
         """
         if tokens_to_truncate <= 0:
             return content
@@ -135,14 +138,16 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
         if budget <= 0:
             return None
         lines = content.splitlines()
-        while len(lines) > 1 and len(count("\n".join(lines))) > budget:
-            lines.pop()
-        kept = "\n".join(lines)
+        items = [i for i, line in enumerate(lines) if line.lstrip().startswith("- ")]
+        if items:
+            while items and len(count("\n".join(lines))) > budget:
+                del lines[items.pop()]
+            return "\n".join(lines) if items else None
+        kept = content
         while kept and len(count(kept)) > budget:
-            # One long line: cut proportionally, then re-measure (tokens are not characters).
+            # Cut proportionally, then re-measure (tokens are not characters).
             kept = kept[: max(0, len(kept) * budget // max(1, len(count(kept))) - 1)]
         return kept or None
-
 
 def _stamped_session(messages: list[ChatMessage]) -> str | None:
     # BaseMemoryBlock.aput stamps Memory's session_id on each flushed message.

@@ -8,9 +8,9 @@ Design (the question was: is Zep the store, or does it mirror a local store?). Z
   status and cannot delete one message, and mapping the queue onto it would cost a request per
   ``Memory`` call.
 * Every message **added** (``add_message``, ``add_messages``, and what ``set_messages`` brings
-  that the Zep session does not hold yet) is written to the Zep session named by the key *before* it is stored
-  locally, so Zep sees every turn, not only what ``Memory`` flushes. A failed write raises and
-  stores nothing anywhere.
+  that the Zep session does not hold yet) is written to the Zep session named by the key
+  *before* it is stored locally, so Zep sees every turn, not only what ``Memory`` flushes. A
+  failed write raises and stores nothing anywhere.
 * Queue bookkeeping stays local: ``archive_oldest_messages``, ``delete_oldest_messages``,
   ``delete_message`` and ``delete_messages(key, status=...)`` never touch Zep (Zep keeps the
   conversation). ``delete_messages(key)`` without a status (``Memory.reset()``) also deletes the

@@ -1,4 +1,4 @@
-"""``zep_memory()``: a LlamaIndex ``Memory`` wired to Zep, and the ``Memory`` subclass it returns."""
+"""``zep_memory()``: a LlamaIndex ``Memory`` wired to Zep, and the subclass it returns."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class ZepAgentMemory(Memory):
         return data
 
     @classmethod
-    def from_dict(  # type: ignore[override]
+    def from_dict(
         cls,
         data: dict[str, Any],
         *,

@@ -1,4 +1,4 @@
-"""``ZepMemory``: a LlamaIndex ``BaseMemory`` over one Zep session (``ZepMemoryBlock`` is in ``_block``)."""
+"""``ZepMemory``: a LlamaIndex ``BaseMemory`` over one Zep session (the block is in ``_block``)."""
 
 from __future__ import annotations
 
@@ -283,4 +283,3 @@ class ZepMemory(BaseMemory):
     async def areset(self) -> None:
         """Async :meth:`reset`."""
         await self._clients.asynchronous.run(self._reset_flow())
-

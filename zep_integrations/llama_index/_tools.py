@@ -1,12 +1,12 @@
 """``ZepToolSpec``: Zep memory search as LlamaIndex agent tools, sync and async."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: FunctionTool finds the ``ctx: Context`` parameter
+# by comparing the real annotation object, and a string annotation would hide it.
 from typing import Any
 
 from llama_index.core.async_utils import asyncio_run
 from llama_index.core.tools import FunctionTool
-from llama_index.core.tools.tool_spec.base import BaseToolSpec
+from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 from llama_index.core.workflow import Context
 
 from zep_integrations import _sessions
@@ -63,7 +63,11 @@ class ZepToolSpec(BaseToolSpec):
         - user: I love hiking
     """
 
-    spec_functions = [("search_memory", "asearch_memory"), ("search_facts", "asearch_facts")]
+    # BaseToolSpec declares this as a plain class attribute; to_tool_list() below builds the tools.
+    spec_functions: list[SPEC_FUNCTION_TYPE] = [  # noqa: RUF012
+        ("search_memory", "asearch_memory"),
+        ("search_facts", "asearch_facts"),
+    ]
 
     def __init__(
         self,
@@ -139,9 +143,7 @@ class ZepToolSpec(BaseToolSpec):
         session = await _session_of(ctx)
         return await self._clients.asynchronous.run(self._flow(query, "facts", session))
 
-    def to_tool_list(  # type: ignore[override]
-        self, *args: Any, **kwargs: Any
-    ) -> list[FunctionTool]:
+    def to_tool_list(self, *args: Any, **kwargs: Any) -> list[FunctionTool]:
         """``search_memory`` and ``search_facts``, each with a sync and an async function.
 
         Without a fixed ``session_id``/``user_id`` the tools take the workflow ``Context``
@@ -169,7 +171,8 @@ async def _session_of(ctx: Context) -> str | None:
 
 def _sync_session(ctx: Context) -> str | None:
     # The workflow state store is async-only; a sync tool call reads it on a private loop.
-    return asyncio_run(_session_of(ctx))
+    session: str | None = asyncio_run(_session_of(ctx))
+    return session
 
 
 def _line(result: m.SessionSearchResult) -> str | None:
