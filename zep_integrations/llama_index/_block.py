@@ -149,6 +149,7 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
             kept = kept[: max(0, len(kept) * budget // max(1, len(count(kept))) - 1)]
         return kept or None
 
+
 def _stamped_session(messages: list[ChatMessage]) -> str | None:
     # BaseMemoryBlock.aput stamps Memory's session_id on each flushed message.
     for msg in messages:
