@@ -26,6 +26,15 @@ EXPECTED = {
         "ai (written by llama_index): (mock) I was handed",
     ],
     "search_and_context.ipynb": ["I'm allergic to peanuts", "[notebook-search-2]", "True"],
+    "llama_index_agent_memory.ipynb": [
+        "2 messages stored",
+        "6 messages stored",
+        "<zep_memory>",
+        "user: I live in Porto and keep bees",
+        "user: What do I keep?",
+        "- user: I live in Porto and keep bees",
+        "ZepAgentMemory False",
+    ],
 }
 
 
