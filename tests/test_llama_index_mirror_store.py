@@ -1,7 +1,8 @@
 """ZepMirrorChatStore passes the same AsyncDBChatStore behaviour suite as SQLAlchemyChatStore.
 
-``SQLAlchemyChatStore`` (LlamaIndex's own store) is the oracle: every test body runs against it
-and against the mirror, and must see the same results. ``mode`` drives the body from sync code
+``SQLAlchemyChatStore`` (LlamaIndex's own store) is the oracle: every test body runs against it,
+against the in-process ``LocalQueue``, and against the mirror over either, with the same results.
+``mode`` drives the body from sync code
 (``asyncio_run``, as ``Memory``'s sync methods do, with only a sync client given) or awaits it
 (with only an async client given).
 """
@@ -20,6 +21,7 @@ from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 from tests.llama_index_support import counted_clients
 from zep_integrations import AsyncZepClient, ZepClient
 from zep_integrations.llama_index import ZepMirrorChatStore
+from zep_integrations.llama_index._queue import LocalQueue
 
 ACTIVE, ARCHIVED = MessageStatus.ACTIVE, MessageStatus.ARCHIVED
 Body = Callable[[AsyncDBChatStore], Awaitable[None]]
@@ -35,9 +37,12 @@ TURNS = [msg("user", f"u{i}") if i % 2 == 0 else msg("assistant", f"a{i}") for i
 def make_store(kind: str, mode: str, db: Path) -> AsyncDBChatStore:
     if kind == "sqlalchemy":
         return SQLAlchemyChatStore(table_name="t")
+    if kind == "local-queue":
+        return LocalQueue()
+    inner = SQLAlchemyChatStore(table_name="t") if kind == "zep-mirror-sql" else None
     if mode == "sync":
-        return ZepMirrorChatStore(client=ZepClient(db_path=db))
-    return ZepMirrorChatStore(async_client=AsyncZepClient(db_path=db))
+        return ZepMirrorChatStore(inner, client=ZepClient(db_path=db))
+    return ZepMirrorChatStore(inner, async_client=AsyncZepClient(db_path=db))
 
 
 async def drive(mode: str, body: Body, store: AsyncDBChatStore) -> None:
@@ -109,7 +114,7 @@ BODIES = {
 }
 
 
-@pytest.mark.parametrize("kind", ["sqlalchemy", "zep-mirror"])
+@pytest.mark.parametrize("kind", ["sqlalchemy", "local-queue", "zep-mirror", "zep-mirror-sql"])
 @pytest.mark.parametrize("name", BODIES)
 async def test_behaviour_suite(name: str, kind: str, mode: str, tmp_path: Path) -> None:
     """The store behaves like LlamaIndex's SQLAlchemyChatStore (the oracle)."""

@@ -2,11 +2,12 @@
 
 Design (the question was: is Zep the store, or does it mirror a local store?). Zep mirrors:
 
-* A local ``AsyncDBChatStore`` (``inner``; by default LlamaIndex's ``SQLAlchemyChatStore``)
-  holds ``Memory``'s short-term queue: ACTIVE/ARCHIVED status, row ids, counts, oldest-first
-  archiving and deletion keep exactly the semantics LlamaIndex tests against. Zep has no message
-  status and cannot delete one message, and mapping the queue onto it would cost a request per
-  ``Memory`` call.
+* A local ``AsyncDBChatStore`` (``inner``; by default an in-process :class:`LocalQueue`, or
+  any store such as LlamaIndex's ``SQLAlchemyChatStore`` on a file or server database) holds
+  ``Memory``'s short-term queue: ACTIVE/ARCHIVED status, row ids, counts, oldest-first archiving
+  and deletion keep exactly the semantics LlamaIndex tests against. Zep has no message status
+  and cannot delete one message, and mapping the queue onto it would cost a request per
+  ``Memory`` call (several per turn).
 * Every message **added** (``add_message``, ``add_messages``, and what ``set_messages`` brings
   that the Zep session does not hold yet) is written to the Zep session named by the key
   *before* it is stored locally, so Zep sees every turn, not only what ``Memory`` flushes. A
@@ -16,7 +17,7 @@ Design (the question was: is Zep the store, or does it mirror a local store?). Z
   conversation). ``delete_messages(key)`` without a status (``Memory.reset()``) also deletes the
   Zep session, so a reset is a reset.
 * Restart: with a file or server database as ``inner`` the queue survives as it is. With the
-  in-memory default, the first read of a key that is empty locally restores the last
+  in-process default, the first read of a key that is empty locally restores the last
   ``restore_last`` messages from Zep as ACTIVE (one read per key per process), so nothing is
   lost either way; ``Memory`` then trims them to its token limit.
 """
@@ -29,7 +30,6 @@ from typing import Any
 
 from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.storage.chat_store.base_db import AsyncDBChatStore, MessageStatus
-from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 from pydantic import Field, PrivateAttr
 
 from zep_integrations import _sessions
@@ -42,16 +42,12 @@ from zep_integrations.llama_index._convert import (
     messages_from_zep,
 )
 from zep_integrations.llama_index._link import session_state
+from zep_integrations.llama_index._queue import LocalQueue
 
 __all__ = ["DEFAULT_RESTORE_LAST", "ZepMirrorChatStore"]
 
 DEFAULT_RESTORE_LAST = 40
 """Messages restored from Zep into an empty local queue (``Memory`` trims them to its limit)."""
-
-
-def default_inner_store() -> SQLAlchemyChatStore:
-    """LlamaIndex's default: an in-memory SQLite ``SQLAlchemyChatStore`` (Zep restores it)."""
-    return SQLAlchemyChatStore(table_name="llama_index_memory")
 
 
 class ZepMirrorChatStore(AsyncDBChatStore):
@@ -70,9 +66,9 @@ class ZepMirrorChatStore(AsyncDBChatStore):
     reading it again.
 
     Args:
-        inner: The local store for the queue; default: LlamaIndex's in-memory
-            ``SQLAlchemyChatStore``. Pass one on a file or server database to keep the queue
-            (including archived messages) across restarts.
+        inner: The local store for the queue; default: an in-process :class:`LocalQueue`
+            (restored from Zep after a restart). Pass a ``SQLAlchemyChatStore`` on a file or
+            server database to keep the queue, archived messages included, as it is.
         client: Sync client (its async twin is derived); default: created on first use.
         async_client: Async client.
         user_id: Owner of the sessions this store creates.
@@ -115,7 +111,7 @@ class ZepMirrorChatStore(AsyncDBChatStore):
             )
         if isinstance(inner, ZepMirrorChatStore):
             raise TypeError("inner must be a local store, not another ZepMirrorChatStore")
-        self._inner = inner if inner is not None else default_inner_store()
+        self._inner = inner if inner is not None else LocalQueue()
         self._clients = ClientPair(client, async_client)
 
     @classmethod

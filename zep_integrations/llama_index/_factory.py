@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from llama_index.core.memory import Memory
-from llama_index.core.memory.memory import BaseMemoryBlock, InsertMethod
-from llama_index.core.prompts import RichPromptTemplate
+from llama_index.core.memory.memory import (
+    DEFAULT_MEMORY_BLOCKS_TEMPLATE,
+    BaseMemoryBlock,
+    InsertMethod,
+)
 from llama_index.core.storage.chat_store.base_db import AsyncDBChatStore
 from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 from sqlalchemy.engine import make_url
@@ -14,6 +17,7 @@ from sqlalchemy.engine import make_url
 from zep_integrations.client import AsyncZepClient, ZepClient
 from zep_integrations.llama_index._block import ZepMemoryBlock
 from zep_integrations.llama_index._db_chat_store import ZepMirrorChatStore
+from zep_integrations.llama_index._template import CompiledRichPromptTemplate
 
 __all__ = ["ZepAgentMemory", "zep_memory"]
 
@@ -33,7 +37,8 @@ _PLAIN_FIELDS = (
 class ZepAgentMemory(Memory):
     """The ``Memory`` that :func:`zep_memory` returns: serializable, without clients or keys.
 
-    It behaves exactly like ``Memory``. What it adds is a ``to_dict``/``from_dict`` pair that
+    It behaves like ``Memory`` (its default memory template is compiled once). What it adds is
+    a ``to_dict``/``from_dict`` pair that
     survives a workflow ``Context`` round trip (``ctx.to_dict(serializer=JsonSerializer(
     allowed_types=[ZepAgentMemory]))``; plain ``Memory`` cannot: its dump holds an enum JSON
     rejects, and its blocks come back as the abstract base class). The payload holds the session,
@@ -114,7 +119,7 @@ class ZepAgentMemory(Memory):
             sql_store=store,
             memory_blocks=[block],
             insert_method=InsertMethod(data["insert_method"]),
-            memory_blocks_template=RichPromptTemplate(data["memory_blocks_template"]),
+            memory_blocks_template=CompiledRichPromptTemplate(data["memory_blocks_template"]),
             **{name: data[name] for name in _PLAIN_FIELDS if name in data},
         )
 
@@ -142,7 +147,8 @@ def zep_memory(
     Wires :class:`ZepMirrorChatStore` (the short-term queue, mirrored to Zep as messages are
     added) and :class:`ZepMemoryBlock` (Zep's context, once per turn, with
     ``accept_short_term_memory=False`` because the store already sent every message) into
-    ``Memory.from_defaults``. Use it as ``agent.run(..., memory=zep_memory("s1"))`` with
+    ``Memory.from_defaults``, with LlamaIndex's memory template compiled once instead of on
+    every LLM call. Use it as ``agent.run(..., memory=zep_memory("s1"))`` with
     ``FunctionAgent``/``AgentWorkflow``, or as ``memory=`` of a chat engine.
 
     Requests per agent turn on a known session: **2** (the user's message, written with Zep's
@@ -196,6 +202,11 @@ def zep_memory(
         accept_short_term_memory=False,
     )
     extra: list[BaseMemoryBlock[Any]] = list(memory_kwargs.pop("memory_blocks", None) or [])
+    # The same template, compiled once: LlamaIndex recompiles it on every LLM call otherwise.
+    memory_kwargs.setdefault(
+        "memory_blocks_template",
+        CompiledRichPromptTemplate(DEFAULT_MEMORY_BLOCKS_TEMPLATE.template_str),
+    )
     memory = ZepAgentMemory.from_defaults(
         session_id=session_id,
         chat_store=store,
