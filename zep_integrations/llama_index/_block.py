@@ -114,7 +114,7 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
         if state.mirrored:
             return  # the chat store wrote these when they were added: never send them twice
         wire = [
-            message_to_zep(_unstamped(msg, session), max_content_chars=self.max_content_chars)
+            message_to_zep(_unstamped(msg), max_content_chars=self.max_content_chars)
             for msg in messages
         ]
         await self._clients.asynchronous.run(
@@ -159,9 +159,10 @@ def _stamped_session(messages: list[ChatMessage]) -> str | None:
     return None
 
 
-def _unstamped(message: ChatMessage, session: str) -> ChatMessage:
-    # The stamp is bookkeeping of Memory, not part of the message the user or the LLM wrote.
-    if message.additional_kwargs.get("session_id") != session:
+def _unstamped(message: ChatMessage) -> ChatMessage:
+    # BaseMemoryBlock.aput overwrites additional_kwargs["session_id"] with Memory's session on
+    # every flushed message: bookkeeping of Memory, not part of what the user or the LLM wrote.
+    if "session_id" not in message.additional_kwargs:
         return message
     extra = {k: v for k, v in message.additional_kwargs.items() if k != "session_id"}
     return message.model_copy(update={"additional_kwargs": extra})
