@@ -33,7 +33,7 @@ EXPECTED = {
         "user: I live in Porto and keep bees",
         "user: What do I keep?",
         "- user: I live in Porto and keep bees",
-        "ZepAgentMemory False",
+        "restored ZepAgentMemory; API key in payload: False",
     ],
 }
 
