@@ -193,3 +193,18 @@ def test_bad_inner_store_is_a_type_error() -> None:
         ZepMirrorChatStore(inner="sqlite:///x.db")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="local store"):
         ZepMirrorChatStore(ZepMirrorChatStore())
+
+
+async def test_failed_zep_write_stores_nothing_locally() -> None:
+    """When Zep cannot be reached, add_message raises a typed error and the queue stays empty."""
+    from zep_integrations.errors import ZepConnectionError
+
+    down = AsyncZepClient(base_url="http://127.0.0.1:9", max_retries=0)
+    store = ZepMirrorChatStore(async_client=down)
+    with pytest.raises(ZepConnectionError):
+        await store.add_message("s", TURNS[0])  # the restore read fails first
+    store.restore_last = 0
+    with pytest.raises(ZepConnectionError):
+        await store.add_message("s", TURNS[0])  # then the write itself
+    assert await store.inner.count_messages("s", None) == 0
+    await down.aclose()

@@ -144,19 +144,19 @@ class ZepMirrorChatStore(AsyncDBChatStore):
             return
         state = session_state(self._clients, key)
         state.mirrored = True
-        if self.restore_last == 0 or await self._inner.count_messages(key, status=None):
-            return
         try:
+            if self.restore_last == 0 or await self._inner.count_messages(key, status=None):
+                return
             stored = await self._clients.asynchronous.run(
                 _sessions.read_messages(key, lastn=self.restore_last)
             )
+            state.known = state.known or stored is not None
+            restored = messages_from_zep(stored)
+            if restored:
+                await self._inner.add_messages(key, restored, status=MessageStatus.ACTIVE)
         except BaseException:
-            self._forget(key)
+            self._forget(key)  # a failed restore is tried again on the next call
             raise
-        state.known = state.known or stored is not None
-        restored = messages_from_zep(stored)
-        if restored:
-            await self._inner.add_messages(key, restored, status=MessageStatus.ACTIVE)
 
     def _forget(self, key: str) -> None:
         with self._lock:
