@@ -472,3 +472,10 @@ def test_auto_scope_answers_a_fitted_context_block(http: httpx.Client) -> None:
     raw = http.post("graph/search", json={**query, "return_raw_results": True}).json()
     assert raw["edges"][0]["fact"] == "Jane: I love skiing in Norway."
     assert http.post("graph/search", json={**query, "max_characters": 5}).json()["context"] == ""
+
+
+def test_a_deleted_graphs_id_is_not_reused(http: httpx.Client) -> None:
+    """Graph.id is on the wire: a graph created after a delete gets a new one."""
+    first = http.post("graph/create", json={"graph_id": "g1"}).json()["id"]
+    assert http.delete("graph/g1").status_code == 200
+    assert http.post("graph/create", json={"graph_id": "g2"}).json()["id"] != first

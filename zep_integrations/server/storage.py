@@ -166,7 +166,7 @@ def _graph_sql() -> str:
 ALTER TABLE users ADD COLUMN time_zone TEXT;
 ALTER TABLE users ADD COLUMN disable_default_ontology INTEGER;
 CREATE TABLE graphs (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid TEXT NOT NULL UNIQUE,
     graph_id TEXT NOT NULL UNIQUE,
     name TEXT,
@@ -251,13 +251,14 @@ END;
 
 _SCHEMA_V3_GRAPH = _graph_sql()
 """The v3 thread API and the graph views (``server/graph.py``): user ``time_zone`` and
-``disable_default_ontology``; standalone ``graphs``; ``episodes`` (data added with ``POST
-graph``, messages being the other episodes); facts become graph edges: owned by a session, a user
-or a graph, with relation ``name``, ``entities`` (JSON names, the first one the target), source
-``episodes`` and validity dates. SQLite cannot relax ``facts.session_id NOT NULL`` in place, so
-the table is rebuilt with its rowids, and its FTS index rebuilt with the user token in every
-fact's scope. Every writer of
-a session's fact fills ``user_rowid`` from the session's user (``routes_facts.add_facts``)."""
+``disable_default_ontology``; standalone ``graphs`` (AUTOINCREMENT: ``Graph.id`` is on the wire
+and must not come back for another graph); ``episodes`` (data added with ``POST graph``, messages
+being the other episodes); facts become graph edges: owned by a session, a user or a graph, with
+relation ``name``, ``entities`` (JSON names, the first one the target), source ``episodes`` and
+validity dates. SQLite cannot relax ``facts.session_id NOT NULL`` in place, so the table is
+rebuilt with its rowids, and its FTS index rebuilt with the user token in every fact's scope.
+Every writer of a session's fact fills ``user_rowid`` from the session's user
+(``routes_facts.add_facts``)."""
 
 MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1 + _fts_sql(), _SCHEMA_V2, _SCHEMA_V3_GRAPH)
 """Schema migrations; ``PRAGMA user_version`` is the number applied. Append, never edit."""
