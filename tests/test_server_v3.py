@@ -479,3 +479,18 @@ def test_a_deleted_graphs_id_is_not_reused(http: httpx.Client) -> None:
     first = http.post("graph/create", json={"graph_id": "g1"}).json()["id"]
     assert http.delete("graph/g1").status_code == 200
     assert http.post("graph/create", json={"graph_id": "g2"}).json()["id"] != first
+
+
+def test_backfilled_older_statement_does_not_end_the_current_one(http: httpx.Client) -> None:
+    """A fact sent later but dated earlier is stored as already ended; the current one stays."""
+    _user_and_thread(http)
+    body = {"messages": [{"role": "user", "name": "Jane", "content": "I live in Lisbon."}]}
+    body["messages"][0]["created_at"] = "2024-05-01T00:00:00Z"
+    http.post("threads/t1/messages", json=body)
+    body["messages"][0] |= {"content": "I live in Rome.", "created_at": "2020-01-01T00:00:00Z"}
+    http.post("threads/t1/messages", json=body)
+    edges = {e["fact"]: e for e in http.post("graph/edge/user/jane", json={}).json()}
+    lisbon, rome = edges["Jane: I live in Lisbon."], edges["Jane: I live in Rome."]
+    assert lisbon["invalid_at"] is None
+    assert rome["valid_at"] == "2020-01-01T00:00:00.000000Z"
+    assert rome["invalid_at"] == lisbon["valid_at"] == "2024-05-01T00:00:00.000000Z"
