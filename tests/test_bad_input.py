@@ -18,6 +18,7 @@ from llama_index.core.llms import ChatMessage
 from tests.conftest import run_maybe_async
 from tests.test_server_served import start_server, stop_server
 from zep_integrations import AsyncZepClient, BadRequestError, ZepClient
+from zep_integrations._limits import MAX_ID_CHARS
 from zep_integrations.langchain import ZepChatMessageHistory
 from zep_integrations.llama_index import ZepChatStore, ZepMemory
 from zep_integrations.server import ZepServer
@@ -34,7 +35,7 @@ HOSTILE_IDS = [
     "%",
     "ünï/cødé",
     "tab\tand\\back",
-    "x" * 10_000,
+    "x" * (MAX_ID_CHARS - 4),  # near the limit; "-mem" is appended below (longer: 400)
 ]
 IDS = pytest.mark.parametrize("ident", HOSTILE_IDS, ids=lambda v: repr(v)[:20])
 

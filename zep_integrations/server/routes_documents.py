@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from typing import Any
 
+from zep_integrations._limits import MAX_SEARCH_LIMIT
 from zep_integrations.server import search
 from zep_integrations.server.handler import (
     Ctx,
     HTTPError,
     Route,
+    check_batch,
     field_map,
     field_num,
     field_str,
@@ -119,6 +122,7 @@ def _array(ctx: Ctx) -> list[Any]:
     value = ctx.json()
     if not isinstance(value, list):
         raise HTTPError(400, "request body must be a JSON array")
+    check_batch(value, "request body")
     return value
 
 
@@ -176,10 +180,11 @@ def batch_get(ctx: Ctx) -> tuple[int, Any]:
         found: dict[int, sqlite3.Row] = {}
         for column, values in (("uuid", uuids), ("document_id", document_ids)):
             if values:
-                marks = ",".join("?" * len(values))
+                # json_each: one bound parameter however many IDs ("too many SQL variables").
                 for doc in conn.execute(
-                    f"SELECT * FROM documents WHERE collection_id = ? AND {column} IN ({marks})",
-                    [row["id"], *values],
+                    f"SELECT * FROM documents WHERE collection_id = ?"
+                    f" AND {column} IN (SELECT value FROM json_each(?))",
+                    [row["id"], json.dumps(values)],
                 ):
                     found[int(doc["id"])] = doc
     return 200, [[document_json(found[key]) for key in sorted(found)]]
@@ -226,9 +231,10 @@ def batch_delete(ctx: Ctx) -> tuple[int, Any]:
         raise HTTPError(400, "request body must be an array of document UUIDs")
     with ctx.env.store.write() as conn:
         row = _find(conn, ctx.args["name"])
-        conn.executemany(
-            "DELETE FROM documents WHERE collection_id = ? AND uuid = ?",
-            [(row["id"], uid) for uid in uuids],
+        conn.execute(
+            "DELETE FROM documents WHERE collection_id = ?"
+            " AND uuid IN (SELECT value FROM json_each(?))",
+            (row["id"], json.dumps(uuids)),
         )
     return 200, {"message": "OK"}
 
@@ -268,7 +274,7 @@ def delete_document(ctx: Ctx) -> tuple[int, Any]:
 
 def search_documents(ctx: Ctx) -> tuple[int, Any]:
     """``POST collections/{name}/search``: cosine when ``embedding`` is given, else FTS5."""
-    limit = ctx.q_int("limit")
+    limit = ctx.q_int("limit", maximum=MAX_SEARCH_LIMIT)
     body = ctx.obj()
     text = field_str(body, "text")
     metadata_filter = field_map(body, "metadata")

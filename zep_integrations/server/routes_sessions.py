@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from zep_integrations._limits import MAX_JSON_INT
 from zep_integrations.server.handler import (
     Ctx,
     HTTPError,
     Route,
+    field_id,
     field_int,
     field_map,
     field_str,
@@ -46,7 +48,7 @@ def _clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
 def add_session(ctx: Ctx) -> tuple[int, Any]:
     """``POST sessions``."""
     body = ctx.obj()
-    session_id = field_str(body, "session_id", required=True, empty_ok=False)
+    session_id = field_id(body, "session_id", required=True)
     user_id = field_str(body, "user_id") or None
     metadata = field_map(body, "metadata")
     rating = field_map(body, "fact_rating_instruction")
@@ -120,7 +122,7 @@ def list_sessions(ctx: Ctx) -> tuple[int, Any]:
     args: list[Any] = []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        args += [page_size, ((page_number or 1) - 1) * page_size]
+        args += [page_size, min(((page_number or 1) - 1) * page_size, MAX_JSON_INT)]
     with ctx.env.store.read() as conn:
         total = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
         rows = conn.execute(sql, args).fetchall()

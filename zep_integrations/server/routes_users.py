@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from zep_integrations.server.handler import Ctx, HTTPError, Route, field_map, field_str
+from zep_integrations._limits import MAX_JSON_INT
+from zep_integrations.server.handler import Ctx, HTTPError, Route, field_id, field_map, field_str
 from zep_integrations.server.records import deep_merge, fact_json, session_json, user_json
 from zep_integrations.server.storage import dumps, loads
 
@@ -29,7 +30,7 @@ def _user(ctx: Ctx, conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any
 def add_user(ctx: Ctx) -> tuple[int, Any]:
     """``POST users``."""
     body = ctx.obj()
-    user_id = field_str(body, "user_id", required=True, empty_ok=False)
+    user_id = field_id(body, "user_id", required=True)
     texts = [field_str(body, name) for name in _TEXT_FIELDS]
     metadata = field_map(body, "metadata")
     rating = field_map(body, "fact_rating_instruction")
@@ -95,7 +96,7 @@ def list_users(ctx: Ctx) -> tuple[int, Any]:
     sql, args = "SELECT * FROM users ORDER BY id DESC", []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        args = [page_size, ((page_number or 1) - 1) * page_size]
+        args = [page_size, min(((page_number or 1) - 1) * page_size, MAX_JSON_INT)]
     with ctx.env.store.read() as conn:
         total = conn.execute("SELECT count(*) FROM users").fetchone()[0]
         users = [_user(ctx, conn, row) for row in conn.execute(sql, args).fetchall()]

@@ -118,8 +118,11 @@ def search_fts(
     query = fts_query(text, max_terms, newest=newest)
     if query is None or limit <= 0 or (scopes is not None and not scopes):
         return []
+    # The terms match the content column only: unqualified, a word equal to a scope token
+    # ("s3", "c1") would match the scope column of every row of that session or collection.
+    query = f"content : ({query})"
     if scopes is not None:
-        query = f"({query}) AND {scope_filter(scopes)}"
+        query = f"{query} AND {scope_filter(scopes)}"
     sql = (
         f"SELECT rowid, bm25({fts_table}, 1.0, 0.0) AS r FROM {fts_table} WHERE {fts_table} MATCH ?"
     )
@@ -175,19 +178,30 @@ def mmr(
     """Maximal-marginal-relevance re-ranking over token-set Jaccard similarity.
 
     Returns up to ``limit`` ``(item, original score)`` pairs in MMR order.
+
+    Incremental, O(k * n) similarities for k picks over n candidates: each candidate keeps its
+    largest similarity to the hits chosen so far, and a pick only adds the similarities to the
+    one new hit. (Recomputing every candidate against every chosen hit on every pick was
+    O(k^2 * n): limit 200 over 1,000 candidates took 45 s.) Ties keep the earlier candidate, as
+    before, so the order is unchanged.
     """
     sets = [frozenset(tokens(text_of(item))) for item in items]
+    redundancy = [0.0] * len(items)
     remaining = list(range(len(items)))
     chosen: list[int] = []
     while remaining and len(chosen) < limit:
-        best_index, best_value = remaining[0], -math.inf
-        for index in remaining:
-            redundancy = max((jaccard(sets[index], sets[c]) for c in chosen), default=0.0)
-            value = mmr_lambda * scores[index] - (1.0 - mmr_lambda) * redundancy
+        best_pos, best_value = 0, -math.inf
+        for pos, index in enumerate(remaining):
+            value = mmr_lambda * scores[index] - (1.0 - mmr_lambda) * redundancy[index]
             if value > best_value:
-                best_index, best_value = index, value
-        chosen.append(best_index)
-        remaining.remove(best_index)
+                best_pos, best_value = pos, value
+        picked = remaining.pop(best_pos)
+        chosen.append(picked)
+        picked_set = sets[picked]
+        for index in remaining:
+            similarity = jaccard(sets[index], picked_set)
+            if similarity > redundancy[index]:
+                redundancy[index] = similarity
     return [(items[index], scores[index]) for index in chosen]
 
 
