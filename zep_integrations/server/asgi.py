@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any

@@ -107,7 +107,7 @@ class Guard:
             allowed_origins: Browser origins allowed to call (``https://app.example``), or ``*``.
         """
         extra = [h for h in allowed_hosts if h.strip()]
-        hosts = {(name, port) for name in _LOOPBACK_NAMES}
+        hosts: set[tuple[str, int | None]] = {(name, port) for name in _LOOPBACK_NAMES}
         if bound_host.strip("[]") not in _WILDCARDS:
             hosts.add((bound_host.strip("[]").lower(), port))
         hosts.update(_split_host(h) for h in extra)

@@ -158,10 +158,10 @@ class Ctx:
         raise HTTPError(400, f"{name} must be true or false, got {raw!r}")
 
     def json(self) -> Any:
-        """The decoded JSON body (``None`` when empty); 400 when malformed or not storable.
+        r"""The decoded JSON body (``None`` when empty); 400 when malformed or not storable.
 
         Refused here, for every route at once: ``NaN``/``Infinity`` literals and numbers that
-        overflow to infinity (``1e999``), integers beyond 64 bits, lone surrogates (``"\\ud800"``),
+        overflow to infinity (``1e999``), integers beyond 64 bits, lone surrogates (``"\ud800"``),
         and nesting deeper than :data:`~zep_integrations._limits.MAX_BODY_DEPTH`. A body nested
         100,000 deep stops the C parser at Python's recursion limit (a clean ``RecursionError``,
         not a crash), which reads as the same 400.

@@ -3,9 +3,10 @@
 One write connection per server, guarded by a :class:`threading.Lock`: the in-process transport is
 called from many threads (LlamaIndex worker threads, ``serve``'s worker pool) and a single sqlite3
 connection must not be used by two threads at once. Reads borrow read-only connections from a
-pool instead, so they never wait for that lock (see :meth:`Storage.read`). Several processes may share one file, so the database runs in WAL mode with a
-``busy_timeout`` and every write takes the write lock up front (``BEGIN IMMEDIATE``) instead of
-upgrading a read lock mid-transaction, which would fail with ``SQLITE_BUSY`` without waiting.
+pool instead, so they never wait for that lock (see :meth:`Storage.read`). Several processes may
+share one file, so the database runs in WAL mode with a ``busy_timeout`` and every write takes the
+write lock up front (``BEGIN IMMEDIATE``) instead of upgrading a read lock mid-transaction, which
+would fail with ``SQLITE_BUSY`` without waiting.
 
 Full-text search uses contentless FTS5 tables (``content=''``) kept in sync by triggers. Each FTS
 row carries a ``scope`` token (``s<session rowid>`` or ``c<collection rowid>``) so a search can be
