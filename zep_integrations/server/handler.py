@@ -105,6 +105,18 @@ class Ctx:
         """Whether the caller is zep-python 2.x, whose bodies differ in two places (section 7)."""
         return self.request.headers.get("x-fern-sdk-name", "").lower() == "zep-python"
 
+    def sdk_major(self, name: str) -> int | None:
+        """The major version of the official SDK ``name`` making this call, else ``None``.
+
+        Fern-generated SDKs (zep-cloud, zep-python 2.x) send ``X-Fern-SDK-Name`` and
+        ``X-Fern-SDK-Version``; where their generated types disagree on a body's shape, the
+        server answers each the shape it parses (see ``routes_documents.add_documents``).
+        """
+        if self.request.headers.get("x-fern-sdk-name", "").lower() != name:
+            return None
+        major = self.request.headers.get("x-fern-sdk-version", "").strip().split(".")[0]
+        return int(major) if major.isdigit() and len(major) < 6 else None
+
     def q(self, *names: str) -> str | None:
         """The first present (non-empty) query parameter among ``names``."""
         for name in names:

@@ -31,15 +31,16 @@ def _find(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
 
 
 def _collection(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    count, embedded = conn.execute(
-        "SELECT count(*), count(embedding) FROM documents WHERE collection_id = ?", (row["id"],)
-    ).fetchone()
+    # Every stored document is searchable at once: all of them count as embedded.
+    count = conn.execute(
+        "SELECT count(*) FROM documents WHERE collection_id = ?", (row["id"],)
+    ).fetchone()[0]
     sample = conn.execute(
         "SELECT embedding FROM documents WHERE collection_id = ? AND embedding IS NOT NULL LIMIT 1",
         (row["id"],),
     ).fetchone()
     dims = len(loads(sample[0])) if sample else None
-    return collection_json(row, (int(count), int(embedded)), dims)
+    return collection_json(row, (int(count), int(count)), dims)
 
 
 def list_collections(ctx: Ctx) -> tuple[int, Any]:
@@ -127,7 +128,14 @@ def _array(ctx: Ctx) -> list[Any]:
 
 
 def add_documents(ctx: Ctx) -> tuple[int, Any]:
-    """``POST collections/{name}/documents``: answers ``[[uuid, ...]]`` (section 8.6)."""
+    """``POST collections/{name}/documents``: the new documents' UUIDs, in the caller's shape.
+
+    Zep's own server answers a flat ``[uuid, ...]``, and so do zep-cloud 1.x (its generated
+    parser is ``List[str]``), zep-python 1.x and langchain-community's Zep vector store. Only
+    zep-cloud 2.x's generated types expect ``[[uuid, ...]]`` (section 8.6), and it says who it
+    is in ``X-Fern-SDK-Name``/``X-Fern-SDK-Version``: it gets the nested list, everyone else
+    the flat one. (This package's client accepts both.)
+    """
     docs = _array(ctx)
     for doc in docs:
         if not isinstance(doc, dict):
@@ -167,11 +175,15 @@ def add_documents(ctx: Ctx) -> tuple[int, Any]:
                 for uid, d in zip(uuids, docs, strict=True)
             ],
         )
-    return 200, [uuids]
+    major = ctx.sdk_major("zep-cloud")
+    return 200, ([uuids] if major is not None and major >= 2 else uuids)
 
 
 def batch_get(ctx: Ctx) -> tuple[int, Any]:
-    """``POST collections/{name}/documents/batchGet``: ``[[Document, ...]]``."""
+    """``POST collections/{name}/documents/batchGet``: ``[[Document, ...]]``.
+
+    zep-cloud 1.x parses a flat ``[Document, ...]`` here and gets one.
+    """
     body = ctx.obj()
     uuids = field_strs(body, "uuids") or []
     document_ids = field_strs(body, "document_ids") or []
@@ -187,7 +199,8 @@ def batch_get(ctx: Ctx) -> tuple[int, Any]:
                     [row["id"], json.dumps(values)],
                 ):
                     found[int(doc["id"])] = doc
-    return 200, [[document_json(found[key]) for key in sorted(found)]]
+    docs = [document_json(found[key]) for key in sorted(found)]
+    return 200, (docs if ctx.sdk_major("zep-cloud") == 1 else [docs])
 
 
 def _update(conn: sqlite3.Connection, ctx: Ctx, collection_id: int, update: dict[str, Any]) -> None:

@@ -130,6 +130,23 @@ def list_sessions(ctx: Ctx) -> tuple[int, Any]:
     return 200, {"sessions": sessions, "total_count": total, "response_count": len(sessions)}
 
 
+def list_sessions_after(ctx: Ctx) -> tuple[int, Any]:
+    """``GET sessions``: Zep v2 server's cursor listing, a flat array of sessions.
+
+    Same contract as ``GET users``: ``cursor`` is the last integer ``id`` seen, ``limit`` the
+    page size, oldest first.
+    """
+    cursor = ctx.q_int("cursor") or 0
+    limit = ctx.q_int("limit")
+    sql, args = "SELECT * FROM sessions WHERE id > ? ORDER BY id", [cursor]
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    with ctx.env.store.read() as conn:
+        rows = conn.execute(sql, args).fetchall()
+    return 200, [session_json(row, ctx.env.project_uuid) for row in rows]
+
+
 def delete_session(ctx: Ctx) -> tuple[int, Any]:
     """``DELETE sessions/{session_id}/memory``: the session and everything in it (cascade)."""
     with ctx.env.store.write() as conn:
@@ -199,6 +216,7 @@ ROUTES = [
     # Literal paths first: "sessions/search" and "sessions/end" must not read as session IDs.
     Route("POST", "sessions/end", end_sessions),
     Route("POST", "sessions", add_session),
+    Route("GET", "sessions", list_sessions_after),
     Route("GET", "sessions-ordered", list_sessions),
     Route("GET", "sessions/{session_id}", get_session),
     Route("PATCH", "sessions/{session_id}", update_session),

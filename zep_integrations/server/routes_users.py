@@ -103,6 +103,23 @@ def list_users(ctx: Ctx) -> tuple[int, Any]:
     return 200, {"users": users, "total_count": total, "row_count": len(users)}
 
 
+def list_users_after(ctx: Ctx) -> tuple[int, Any]:
+    """``GET users``: Zep v2 server's cursor listing, a flat array of users.
+
+    ``cursor`` is the integer ``id`` of the last user seen (0 or absent: from the start) and
+    ``limit`` the page size (absent: all); users come oldest first, ``id > cursor``. Ids are
+    never reused (AUTOINCREMENT), so a cursor cannot skip a user created after a delete.
+    """
+    cursor = ctx.q_int("cursor") or 0
+    limit = ctx.q_int("limit")
+    sql, args = "SELECT * FROM users WHERE id > ? ORDER BY id", [cursor]
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    with ctx.env.store.read() as conn:
+        return 200, [_user(ctx, conn, row) for row in conn.execute(sql, args).fetchall()]
+
+
 def get_user_sessions(ctx: Ctx) -> tuple[int, Any]:
     """``GET users/{user_id}/sessions``; zep-python expects a list of lists (section 7)."""
     with ctx.env.store.read() as conn:
@@ -150,6 +167,7 @@ def get_user_node(ctx: Ctx) -> tuple[int, Any]:
 
 ROUTES = [
     Route("POST", "users", add_user),
+    Route("GET", "users", list_users_after),
     Route("GET", "users-ordered", list_users),
     Route("GET", "users/{user_id}", get_user),
     Route("PATCH", "users/{user_id}", update_user),
