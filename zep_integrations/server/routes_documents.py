@@ -299,6 +299,10 @@ def search_documents(ctx: Ctx) -> tuple[int, Any]:
         raise HTTPError(400, "search_type must be similarity or mmr")
     if text is None and metadata_filter is None and embedding is None:
         raise HTTPError(400, "one of text, metadata or embedding is required")
+    try:
+        keep = search.metadata_filter(metadata_filter)
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from None
     with ctx.env.store.read() as conn:
         row = _find(conn, ctx.args["name"])
         scored: list[tuple[sqlite3.Row, float]]
@@ -321,9 +325,7 @@ def search_documents(ctx: Ctx) -> tuple[int, Any]:
                 "SELECT * FROM documents WHERE collection_id = ? ORDER BY id", (row["id"],)
             ).fetchall()
             scored = [(d, 1.0) for d in docs]
-    scored = [
-        (d, s) for d, s in scored if search.matches_filter(loads(d["metadata"]), metadata_filter)
-    ]
+    scored = [(d, s) for d, s in scored if keep(loads(d["metadata"]))]
     chosen = search.select(
         scored,
         text_of=lambda d: str(d["content"]),

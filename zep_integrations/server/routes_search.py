@@ -58,6 +58,14 @@ def _scored(
 ) -> list[tuple[sqlite3.Row, float]]:
     """Rows of ``scope`` in the sessions, scored; metadata filter and rating applied."""
     table = _SCOPE_TABLES[scope]
+    if scope == "facts" and metadata_filter:
+        raise HTTPError(
+            400, "facts have no metadata: a metadata filter needs scope messages or summary"
+        )
+    try:
+        keep = search.metadata_filter(metadata_filter)
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from None
     # Fetch extra candidates when rows are filtered afterwards, so the limit still fills.
     wanted = 1000 if metadata_filter or min_fact_rating is not None or limit is None else limit * 4
     if text and text.strip():
@@ -77,7 +85,7 @@ def _scored(
         pairs = [(row, 1.0) for row in rows_list]
     out = []
     for row, score in pairs:
-        if scope != "facts" and not search.matches_filter(loads(row["metadata"]), metadata_filter):
+        if scope != "facts" and not keep(loads(row["metadata"])):
             continue
         if (
             scope == "facts"

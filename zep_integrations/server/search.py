@@ -19,11 +19,14 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from zep_integrations.server.jsonpath import compile_where
+
 __all__ = [
     "cosine",
     "fts_query",
     "jaccard",
     "matches_filter",
+    "metadata_filter",
     "mmr",
     "normalise",
     "search_fts",
@@ -205,18 +208,35 @@ def mmr(
     return [(items[index], scores[index]) for index in chosen]
 
 
-def matches_filter(metadata: Mapping[str, Any] | None, wanted: Mapping[str, Any] | None) -> bool:
-    """Whether ``metadata`` equals ``wanted`` on every top-level key of ``wanted``.
+def metadata_filter(
+    wanted: Mapping[str, Any] | None,
+) -> Callable[[Mapping[str, Any] | None], bool]:
+    """Compile a search's metadata filter into a predicate over a row's metadata.
 
-    The legacy JSONPath form ``{"where": {"jsonpath": ...}}`` is not evaluated: it matches
-    everything, so old callers get unfiltered results instead of an error.
+    Two forms: Zep's ``{"where": {"jsonpath": ...}}`` (also ``{"where": {"and"|"or": [...]}}``,
+    see :mod:`.jsonpath`), and a plain object matched by equality on each of its top-level keys.
+    A ``where`` filter this server cannot evaluate raises ``ValueError`` (the routes answer 400):
+    ignoring it would silently return unfiltered results.
     """
     if not wanted:
-        return True
-    if set(wanted) == {"where"} and isinstance(wanted["where"], Mapping):
-        return True
-    have = metadata or {}
-    return all(key in have and have[key] == value for key, value in wanted.items())
+        return lambda metadata: True
+    if "where" in wanted and isinstance(wanted["where"], Mapping):
+        if len(wanted) != 1:
+            raise ValueError("a where filter cannot be combined with other metadata keys")
+        predicate = compile_where(wanted["where"])
+        return lambda metadata: predicate(metadata or {})
+    items = list(wanted.items())
+
+    def equal(metadata: Mapping[str, Any] | None) -> bool:
+        have = metadata or {}
+        return all(key in have and have[key] == value for key, value in items)
+
+    return equal
+
+
+def matches_filter(metadata: Mapping[str, Any] | None, wanted: Mapping[str, Any] | None) -> bool:
+    """Whether ``metadata`` passes the filter ``wanted`` (see :func:`metadata_filter`)."""
+    return metadata_filter(wanted)(metadata)
 
 
 def cosine(left: Sequence[float], right: Sequence[float]) -> float:
