@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -180,6 +181,10 @@ def serve(
     # handler that kills the process before the database is closed (exit status -15). Ending
     # with SystemExit(0) instead lets `finally` close the database: a clean exit.
     app = ASGIApp(server, Guard.for_bind(host, port, allowed_hosts, allowed_origins))
+    # A Python-heavy request (MMR, cosine over many documents) holds the GIL between SQLite
+    # calls; the default 5 ms switch interval lets it keep the event loop and short requests
+    # waiting several slices each. 1 ms hands the GIL over sooner: short requests stay short.
+    sys.setswitchinterval(0.001)
     previous = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -249,6 +249,7 @@ class Storage:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()  # not the write lock: a writer may open a reader
         self._idle_readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         # check_same_thread=False: the lock above serialises access across threads.
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
@@ -360,7 +361,7 @@ class Storage:
         conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         # A read path that tried to write would fail loudly instead of bypassing the write lock.
         conn.execute("PRAGMA query_only = ON")
-        with self._lock:
+        with self._readers_lock:
             self._readers.append(conn)
         return conn
 
@@ -375,7 +376,7 @@ class Storage:
 
     def close(self) -> None:
         """Close the connections."""
-        with self._lock:
+        with self._lock, self._readers_lock:
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
