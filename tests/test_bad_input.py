@@ -436,14 +436,20 @@ QUERY_KEYS = st.sampled_from(
 
 @st.composite
 def requests(draw: st.DrawFn) -> Request:
-    template = draw(st.sampled_from(TEMPLATES))
-    parts = [draw(SEGMENT) if part.startswith("{") else part for part in template.split("/")]
-    if draw(st.booleans()):
+    route = draw(st.sampled_from(ROUTES))
+    # Mostly a real route with the fixture's IDs, so hostile bodies reach the code that stores.
+    known = st.sampled_from(["s1", "u1", "col"])
+    parts = [
+        draw(st.one_of(known, SEGMENT)) if part.startswith("{") else part
+        for part in route.pattern.split("/")
+    ]
+    if draw(st.integers(0, 3)) == 0:
         parts = [draw(SEGMENT) for _ in range(draw(st.integers(1, 5)))]
     from urllib.parse import quote
 
     path = "/api/v2/" + "/".join(quote(p, safe="%") for p in parts)
-    method = draw(st.sampled_from(["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"]))
+    other = st.sampled_from(["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"])
+    method = draw(st.one_of(st.just(route.method), other))
     values = st.one_of(
         st.text(max_size=8), st.sampled_from(["9" * 20, "-9" * 10, str(2**63), "1e999", "NaN"])
     )
@@ -485,6 +491,45 @@ def test_fuzzed_requests_never_get_a_500(fuzz_server: ZepServer, request: Reques
     assert response.status < 500, (request, response.body)
     if response.status >= 400:
         assert json.loads(response.body)["message"]
+
+
+HOSTILE_QUERY = st.lists(
+    st.tuples(
+        QUERY_KEYS,
+        st.sampled_from(["9" * 20, str(2**63), str(-(2**64)), "1e999", "NaN", "-1", "0", "2"]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+HOSTILE_FIELDS = st.dictionaries(FIELDS, st.one_of(HOSTILE_LEAVES, JSON_VALUE, FILTER), max_size=4)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.pattern}")
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(HOSTILE_BODIES, HOSTILE_FIELDS.map(lambda v: json.dumps(v).encode())),
+    query=HOSTILE_QUERY,
+)
+def test_hostile_input_on_every_route_never_gets_a_500(
+    fuzz_server: ZepServer, route: Any, body: bytes, query: list[tuple[str, str]]
+) -> None:
+    """Each route, with the fixture's real IDs, gets hostile bodies and numbers: never a 5xx."""
+    ids = {"session_id": "s1", "user_id": "u1", "name": "col"}
+    path = "/api/v2/" + "/".join(
+        ids.get(part[1:-1], "00000000-0000-7000-8000-000000000000")
+        if part.startswith("{")
+        else part
+        for part in route.pattern.split("/")
+    )
+    request = Request(route.method, path, tuple(query), {"content-type": "application/json"}, body)
+    response = fuzz_server.handle(request)
+    assert response.status < 500, (request.method, path, query, body[:200], response.body)
 
 
 def test_fuzzed_database_passes_integrity_check(fuzz_server: ZepServer) -> None:
