@@ -17,6 +17,9 @@ Sections:
     ``SimpleChatStore`` (floor) and ``llama-index-storage-chat-store-sqlite`` (peer); sync, async.
   * Transport: the same add-memory + get-memory requests to the same ``serve`` through
     ``ZepClient``, raw ``httpx.Client`` (peer) and the official ``zep-cloud`` SDK.
+  * LangChain ``create_agent`` turn: ``ZepMemoryMiddleware`` on the embedded default against the
+    same agent with ``InMemorySaver`` only (floor) and with ``SqliteStore`` plus a hand-written
+    load/save middleware (peer); sync and async. See ``peers_agents.py``.
   * Cold import: ``import X`` timed inside a fresh interpreter.
 
 Requests per turn are counted in a separate, untimed pass (httpx event hooks on our client; SQL
@@ -51,6 +54,7 @@ warnings.filterwarnings("ignore", message=".*(sunset|deprecated).*")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from zep_integrations import AsyncZepClient, ZepClient  # noqa: E402
 from zep_integrations.server.process import serve_process  # noqa: E402
@@ -525,7 +529,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200, help="transport ops per round (200)")
     parser.add_argument("--imports", type=int, default=7, help="cold imports per module (7)")
     parser.add_argument(
-        "--only", default="langchain,llama_index,transport,imports", help="sections to run"
+        "--only", default="langchain,agents,llama_index,transport,imports", help="sections to run"
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -538,6 +542,21 @@ def main() -> None:
             url = served.url
             if "langchain" in only:
                 print(langchain_section(tmp, url, args.rounds, args.turns), end="\n\n", flush=True)
+            if "agents" in only:
+                from peers_agents import agent_section
+
+                section = agent_section(
+                    tmp,
+                    args.rounds,
+                    args.turns,
+                    contender=Contender,
+                    run_interleaved=run_interleaved,
+                    table=table,
+                    counted_clients=counted_clients,
+                    counter=Counter,
+                    per_turn=per_turn,
+                )
+                print(section, end="\n\n", flush=True)
             if "llama_index" in only:
                 print(llama_index_section(tmp, args.rounds, args.turns), end="\n\n", flush=True)
             if "transport" in only:

@@ -24,17 +24,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import vcr
 import yaml
 
-from zep_integrations import AsyncZepClient, ZepClient
+from zep_integrations import AsyncZepClient, ZepClient, _sessions
 from zep_integrations.server.process import serve_process
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
@@ -126,7 +128,19 @@ def make_client(mode: str, *, base_url: str, api_key: str, **kwargs: Any) -> Any
 def drive(
     scenario: Callable[[Any], Any], mode: str, *, base_url: str, api_key: str, **kwargs: Any
 ) -> None:
-    """Run ``scenario`` once with a fresh client for ``mode``, then close the client."""
+    """Run ``scenario`` once with a fresh client for ``mode``, then close the client.
+
+    Replacement IDs (``_sessions.replace_messages``) are sequential here, so the request bodies
+    that carry them are the same in every run.
+    """
+    counter = itertools.count(1)
+    with mock.patch.object(_sessions, "new_replacement_id", lambda: f"replacement-{next(counter)}"):
+        _drive(scenario, mode, base_url=base_url, api_key=api_key, **kwargs)
+
+
+def _drive(
+    scenario: Callable[[Any], Any], mode: str, *, base_url: str, api_key: str, **kwargs: Any
+) -> None:
     if not inspect.iscoroutinefunction(scenario):
         client = make_client(mode, base_url=base_url, api_key=api_key, **kwargs)
         try:

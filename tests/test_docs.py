@@ -40,6 +40,8 @@ def test_public_classes_have_examples() -> None:
         zep_integrations.AsyncZepClient,
         lc.ZepChatMessageHistory,
         lc.ZepRetriever,
+        lc.ZepMemoryMiddleware,
+        lc.ZepStore,
         li.ZepChatStore,
         li.ZepMemory,
         li.ZepMemoryBlock,

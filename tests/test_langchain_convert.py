@@ -26,6 +26,7 @@ from langchain_core.messages import (
     message_chunk_to_message,
 )
 
+from zep_integrations import ZepDataWarning
 from zep_integrations import models as m
 from zep_integrations._api import message_to_wire
 from zep_integrations.langchain import message_from_zep, message_to_zep
@@ -352,11 +353,12 @@ def test_llama_index_openai_tool_calls_become_tool_calls() -> None:
 
 
 def test_damaged_payload_falls_back_to_role_type() -> None:
-    """A payload of an unknown version or shape is ignored rather than crashing the read."""
+    """A payload of an unknown version or shape is read as the plain message, with a warning."""
     for payload in ({"v": 99}, {"v": 1, "message": {"type": "alien", "data": {}}}, "junk"):
-        back = message_from_zep(
-            {"role_type": "assistant", "content": "hi", "metadata": {"langchain": payload}}
-        )
+        with pytest.warns(ZepDataWarning, match="cannot read"):
+            back = message_from_zep(
+                {"role_type": "assistant", "content": "hi", "metadata": {"langchain": payload}}
+            )
         assert isinstance(back, AIMessage)
         assert back.content == "hi"
 

@@ -86,6 +86,17 @@ async def test_get_keys_scoped_to_user(mode: str, zep: Counted) -> None:
     assert zep.client.get_session("j1").user_id == "jane"
 
 
+async def test_get_keys_lists_in_insertion_order(mode: str, zep: Counted) -> None:
+    """Keys come back oldest first, as LlamaIndex's own chat-store tests expect."""
+    for owner in (None, "jane"):
+        store = store_for(zep, owner)
+        keys = [f"{owner}-{i}" for i in (3, 1, 4, 0, 2)]
+        for key in keys:
+            await call(mode, store, "add_message", key, msgs("a")[0])
+        listed = await call(mode, store, "get_keys")
+        assert [key for key in listed if key.startswith(f"{owner}-")] == keys
+
+
 async def test_add_message_request_count(mode: str, zep: Counted) -> None:
     """Without a user, every add is one POST (Zep creates the session); with one, once more."""
     store = store_for(zep)

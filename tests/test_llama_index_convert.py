@@ -205,7 +205,10 @@ _blocks = st.lists(
             ToolCallBlock,
             tool_call_id=st.one_of(st.none(), _text),
             tool_name=_text,
-            tool_kwargs=st.dictionaries(_text, st.integers() | _text, max_size=3),
+            # Integers within 64 bits: larger ones are refused before sending (_limits).
+            tool_kwargs=st.dictionaries(
+                _text, st.integers(-(2**63) + 1, 2**63 - 1) | _text, max_size=3
+            ),
         ),
     ),
     max_size=4,

@@ -25,6 +25,13 @@ EXPECTED = {
         "human (written by llama_index): Where am I travelling to?",
         "ai (written by llama_index): (mock) I was handed",
     ],
+    "langchain_agent_memory.ipynb": [
+        "bot: Noted! (Zep's context gave me 1 fact(s))",
+        "context in output: False",
+        "6 messages in the thread, 6 in Zep",
+        "[user] I'm Jane and I love hiking in the Alps.",
+        "[('seat', {'content': 'Jane prefers window seats'})]",
+    ],
     "search_and_context.ipynb": ["I'm allergic to peanuts", "[notebook-search-2]", "True"],
 }
 

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+from zep_integrations import _writes
 from zep_integrations import models as m
+from zep_integrations._limits import check_id, check_json_value
+from zep_integrations._writes import send_writes as send_writes  # flows and clients use it
 
 T = TypeVar("T")
 
-MAX_MESSAGES_PER_WRITE = 30
+MAX_MESSAGES_PER_WRITE = _writes.MAX_MESSAGES_PER_WRITE
 """Zep accepts at most 30 messages per ``POST sessions/{id}/memory`` (section 5)."""
 
 ORDER_BY_VALUES = ("created_at", "updated_at", "user_id", "session_id")
@@ -61,6 +64,40 @@ class Call(Generic[T]):
     retry: Retry = Retry.IDEMPOTENT
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the client running a flow refuses to send (see :func:`client_limits`).
+
+    Attributes:
+        max_message_chars: Longest message ``content``, or ``None`` when unchecked.
+        max_body_bytes: Largest request body, or ``None`` when unchecked.
+    """
+
+    max_message_chars: int | None = None
+    max_body_bytes: int | None = None
+
+
+LIMITS = "LIMITS"
+"""The method of a :class:`LimitsQuery`: never sent over HTTP."""
+
+
+class LimitsQuery(Call[Limits]):
+    """A pseudo-call that the client running a flow answers with its :class:`Limits`, no I/O."""
+
+
+def _limits(data: Any) -> Limits:
+    return data if isinstance(data, Limits) else Limits()
+
+
+def client_limits() -> LimitsQuery:
+    """Ask the client running the flow for its :class:`Limits`, without any request.
+
+    A flow is built before it knows which client runs it; this lets a multi-request write check
+    everything against that client's limits before its first request.
+    """
+    return LimitsQuery(LIMITS, "", _limits)
+
+
 # ----------------------------------------------------------------------------------------------
 # Helpers
 
@@ -69,12 +106,11 @@ def segment(value: str, what: str = "id") -> str:
     """Percent-encode one path segment, ``/``, ``?``, ``#`` included (section 8.10).
 
     The official SDKs interpolate IDs unescaped, so ``"a/b"`` reaches the wrong endpoint; we escape
-    every reserved character so any caller-chosen ID round-trips.
+    every reserved character so any caller-chosen ID round-trips. The ID is checked first
+    (:func:`~zep_integrations._limits.check_id`): longer than ``MAX_ID_CHARS`` or holding a lone
+    surrogate is a ``ValueError`` before any request.
     """
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a str, got {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{what} must be a non-empty string")
+    check_id(value, what)
     if value.strip(".") == "":
         # "." and ".." would be removed by URL normalisation (RFC 3986 dot segments).
         return "%2E" * len(value)
@@ -109,13 +145,28 @@ def _check_lambda(mmr_lambda: float | None) -> None:
 
 
 def _check_json(value: Any, what: str) -> Any:
+    """Refuse what the server would, before sending.
+
+    Non-JSON types are a ``TypeError``; NaN, infinities, integers past 64 bits, nesting past
+    ``MAX_JSON_DEPTH`` and lone surrogates a ``ValueError`` (see
+    :func:`~zep_integrations._limits.check_json_value`).
+    """
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        check_json_value(value, what)
+    except TypeError as exc:
         raise TypeError(
             f"{what} must be JSON-serializable (str, int, float, bool, None, list, dict): {exc}"
         ) from exc
     return value
+
+
+def _ids(values: Sequence[str] | None, what: str) -> list[str] | None:
+    """Check IDs that travel in a body, as :func:`segment` checks those in a path."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        raise TypeError(f"{what} must be a list of IDs, not a single string")
+    return [check_id(value, what) for value in values]
 
 
 def _model(cls: type[m.ZepModel]) -> Callable[[Any], Any]:
@@ -186,7 +237,9 @@ def message_to_wire(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
 
     Raises:
         TypeError: the message or its metadata is not of a type Zep can store.
-        ValueError: ``content`` or ``role_type`` is missing or ``role_type`` is unknown.
+        ValueError: ``content`` or ``role_type`` is missing or ``role_type`` is unknown, or a
+            value the server refuses (NaN, infinities, integers past 64 bits, nesting past
+            ``MAX_JSON_DEPTH``, lone surrogates).
     """
     data = _message_fields(message)
     _check_json(data, "message")
@@ -194,29 +247,13 @@ def message_to_wire(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def messages_to_wire(messages: Sequence[m.Message | Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """:func:`message_to_wire` for many messages, raising the error of the first bad one.
-
-    The JSON check is one ``json.dumps`` of the whole list instead of one per message; only
-    when it fails are the messages checked one by one, to name the offending one.
-    """
+    """:func:`message_to_wire` for many messages, raising the error of the first bad one."""
     wire: list[dict[str, Any]] = []
-    try:
-        for message in messages:
-            wire.append(_message_fields(message))
-    except (TypeError, ValueError):
-        _check_json_each(wire)  # an earlier message's JSON error comes first
-        raise
-    _check_json_each(wire)
+    for index, message in enumerate(messages):
+        data = _message_fields(message)
+        _check_json(data, f"message {index}")
+        wire.append(data)
     return wire
-
-
-def _check_json_each(wire: list[dict[str, Any]]) -> None:
-    try:
-        json.dumps(wire, allow_nan=False)
-    except (TypeError, ValueError):
-        for data in wire:
-            _check_json(data, "message")
-        raise
 
 
 def _message_fields(message: m.Message | Mapping[str, Any]) -> dict[str, Any]:
@@ -263,7 +300,7 @@ def add_session(
     segment(session_id, "session_id")
     body = _body(
         session_id=session_id,
-        user_id=user_id,
+        user_id=check_id(user_id, "user_id") if user_id is not None else None,
         metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
         fact_rating_instruction=fact_rating_instruction.to_wire()
         if fact_rating_instruction
@@ -333,8 +370,8 @@ def search_sessions(
         raise ValueError("search_sessions needs user_id or session_ids to say where to search")
     body = _body(
         text=text,
-        user_id=user_id,
-        session_ids=list(session_ids) if session_ids else None,
+        user_id=check_id(user_id, "user_id") if user_id is not None else None,
+        session_ids=_ids(session_ids, "session_ids") if session_ids else None,
         record_filter=_check_json(dict(record_filter), "record_filter")
         if record_filter is not None
         else None,
@@ -368,9 +405,7 @@ def end_session(
 def end_sessions(
     session_ids: Sequence[str], *, instruction: str | None = None
 ) -> Call[m.EndSessionsResponse]:
-    for session_id in session_ids:
-        segment(session_id, "session_id")
-    body = _body(session_ids=list(session_ids), instruction=instruction)
+    body = _body(session_ids=_ids(session_ids, "session_ids"), instruction=instruction)
     return Call(
         "POST", "sessions/end", _model(m.EndSessionsResponse), body=body, retry=Retry.UNAPPLIED
     )
@@ -425,12 +460,14 @@ def add_memory(
     return_context: bool | None = None,
     ignore_roles: Sequence[str] | None = None,
     max_content_chars: int | None = None,
+    max_body_bytes: int | None = None,
 ) -> list[Call[m.AddMemoryResponse]]:
     """Build the write of ``messages``: one call per 30 messages, in order.
 
-    Every message is validated before any call is built (types, role, JSON, and length when
-    ``max_content_chars`` is known), so a bad message at position 45 fails the whole write
-    before the first 30 are sent.
+    Every message is validated before any call is built (types, role, JSON the server accepts,
+    length when ``max_content_chars`` is known), and when ``max_body_bytes`` is known the
+    messages are split so that every request body fits it. A bad message at position 45
+    therefore fails the whole write before the first 30 are sent.
     """
     path = f"sessions/{segment(session_id, 'session_id')}/memory"
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
@@ -451,7 +488,16 @@ def add_memory(
         if bad:
             raise ValueError(f"ignore_roles must be role types ({', '.join(m.ROLE_TYPES)}): {bad}")
     calls = []
-    parts = chunks(wire)
+    parts: Sequence[Sequence[dict[str, Any]]]
+    if max_body_bytes is None:
+        parts = chunks(wire)
+    else:
+        envelope = _body(
+            messages=[],
+            return_context=return_context,
+            ignore_roles=list(ignore_roles) if ignore_roles is not None else None,
+        )
+        parts = _writes.chunks_within(wire, len(json.dumps(envelope)), max_body_bytes)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         body = _body(
@@ -748,6 +794,8 @@ def add_documents(
         data = doc.to_wire() if isinstance(doc, m.Document) else _body(**dict(doc))
         if not isinstance(data.get("content"), str):
             raise ValueError("every document needs a str 'content'")
+        if data.get("document_id") is not None:
+            check_id(data["document_id"], "document_id")
         embedding = data.get("embedding")
         if embedding is not None and not all(
             isinstance(x, (int, float)) and math.isfinite(x) for x in embedding
@@ -768,8 +816,8 @@ def batch_get_documents(
     document_ids: Sequence[str] | None = None,
 ) -> Call[list[m.Document]]:
     body = _body(
-        uuids=list(uuids) if uuids is not None else None,
-        document_ids=list(document_ids) if document_ids is not None else None,
+        uuids=_ids(uuids, "uuids"),
+        document_ids=_ids(document_ids, "document_ids"),
     )
     return Call(
         "POST", f"{_collection(name)}/documents/batchGet", _model_list(m.Document), body=body
@@ -783,12 +831,17 @@ def batch_update_documents(
     for update in updates:
         if not isinstance(update.get("uuid"), str):
             raise ValueError("every document update needs its 'uuid'")
+        check_id(update["uuid"], "uuid")
+        if update.get("document_id") is not None:
+            check_id(update["document_id"], "document_id")
         wire.append(_check_json(_body(**dict(update)), "document update"))
     return Call("PATCH", f"{_collection(name)}/documents/batchUpdate", _success, body=wire)
 
 
 def batch_delete_documents(name: str, uuids: Sequence[str]) -> Call[m.SuccessResponse]:
-    return Call("POST", f"{_collection(name)}/documents/batchDelete", _success, body=list(uuids))
+    return Call(
+        "POST", f"{_collection(name)}/documents/batchDelete", _success, body=_ids(uuids, "uuids")
+    )
 
 
 def get_document(name: str, document_uuid: str) -> Call[m.Document]:
@@ -807,7 +860,7 @@ def update_document(
     metadata: Mapping[str, Any] | None = None,
 ) -> Call[m.SuccessResponse]:
     body = _body(
-        document_id=document_id,
+        document_id=check_id(document_id, "document_id") if document_id is not None else None,
         metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
     )
     return Call(

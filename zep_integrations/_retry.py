@@ -6,6 +6,7 @@ sleeping or networking.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -25,7 +26,12 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped.
+
+    Anything that is not a finite number or a valid HTTP date (``nan``, ``inf``, ``1e999``,
+    garbage) counts as absent (``None``), so the caller falls back to its own backoff: a NaN
+    delay would make ``asyncio.sleep`` wait forever and ``time.sleep`` raise ``ValueError``.
+    """
     if not value:
         return None
     value = value.strip()
@@ -37,9 +43,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             import email.utils
 
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
             return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return None
     return min(max(seconds, 0.0), RETRY_AFTER_MAX)
 
 

@@ -3,10 +3,15 @@
 Each function is a :data:`~zep_integrations._api.Flow`: run it with ``client.run(flow)`` on a
 :class:`~zep_integrations.ZepClient` or ``await client.run(flow)`` on an
 :class:`~zep_integrations.AsyncZepClient`, so the logic exists once for both.
+
+Replacing a conversation (:func:`replace_messages`) never deletes: the new messages are
+appended, tagged, and the old ones are retired by position, so :func:`visible` (applied by
+:func:`read_messages` and :func:`read_memory`) is what every adapter reads.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -66,16 +71,25 @@ def write_messages(
     """Store ``messages`` (one request per 30), creating the session first unless it is known.
 
     ``session_known`` should be true once a read of this session succeeded, which keeps a chat
-    turn to one read and one write. Messages are validated before anything is sent.
+    turn to one read and one write. Messages are validated against the running client's limits
+    (message length, request body size) before anything is sent.
 
     Raises:
         ConflictError: the session has ended; start a new session to keep writing.
+        PartialWriteError: a request after the first failed (``.stored_count`` were stored).
     """
-    calls = _api.add_memory(session_id, messages, return_context=return_context)
+    limits: _api.Limits = yield _api.client_limits()
+    calls = _api.add_memory(
+        session_id,
+        messages,
+        return_context=return_context,
+        max_content_chars=limits.max_message_chars,
+        max_body_bytes=limits.max_body_bytes,
+    )
     if not session_known:
         yield from ensure_session(session_id, user_id)
     try:
-        return (yield from _api.send_all(calls))
+        return (yield from _api.send_writes(calls))
     except ConflictError as exc:
         raise ConflictError(
             f"session {session_id!r} has ended and accepts no more messages; "
@@ -94,20 +108,133 @@ def read_messages(session_id: str, *, lastn: int | None = None) -> Flow[list[m.M
     try:
         if lastn is None:
             page: m.MessageListResponse = yield _api.get_messages(session_id)
-            return page.messages
+            return visible(page.messages)
         memory: m.Memory = yield _api.get_memory(session_id, lastn=lastn)
-        return memory.messages or []
+        return visible(memory.messages or [])
     except NotFoundError:
         return None
 
 
 def read_memory(session_id: str, *, lastn: int | None = None) -> Flow[m.Memory | None]:
-    """Read Zep's memory (window, context, facts, summary); ``None`` when the session is missing."""
+    """Read Zep's memory (window, context, facts, summary); ``None`` when the session is missing.
+
+    ``messages`` holds only the :func:`visible` ones of the window.
+    """
     try:
         memory: m.Memory = yield _api.get_memory(session_id, lastn=lastn)
+        if memory.messages:
+            memory = memory.model_copy(update={"messages": visible(memory.messages)})
         return memory
     except NotFoundError:
         return None
+
+
+REPLACEMENT_KEY = "zep_integrations_replacement"
+"""Message metadata: the ID of the :func:`replace_messages` call that wrote the message."""
+REPLACEMENT_END_KEY = "zep_integrations_replacement_end"
+"""Message metadata, ``true`` on the last message of a replacement: it completed."""
+
+
+def replace_messages(
+    session_id: str,
+    messages: Sequence[m.Message | Mapping[str, Any]],
+    *,
+    user_id: str | None = None,
+    session_known: bool = False,
+) -> Flow[None]:
+    """Replace the session's conversation with ``messages``; nothing is lost when a step fails.
+
+    The sequence (no request deletes anything):
+
+    1. validate every message against the client's limits (no request yet);
+    2. create the session unless known (as :func:`write_messages`);
+    3. append ``messages`` (one request per 30), each tagged with :data:`REPLACEMENT_KEY` = a
+       fresh ID, the last one also with :data:`REPLACEMENT_END_KEY` = ``true``.
+
+    The request that stores the last message is the commit: until it succeeds, :func:`visible`
+    hides every tagged message of this replacement (no end marker), so readers keep seeing the
+    old history whole, whichever step failed. Once it succeeded, :func:`visible` hides
+    everything before the replacement's first message, so the new history appears exactly once
+    (messages other writers append meanwhile or later stay visible). When the last request
+    fails after the server applied it (a timeout), the replacement did complete: the caller
+    gets the error, readers see the new history, and repeating the call is harmless.
+
+    ``messages`` empty: the session is deleted (one request, atomic), which is what replacing
+    with nothing means.
+
+    What Zep itself sees: the retired messages and those of failed attempts stay stored, so
+    Zep's own search, facts, summaries and context still draw on them, and the session grows by
+    ``len(messages)`` per call. Adapters read through :func:`read_messages` /
+    :func:`read_memory` and see only the visible conversation; the raw client sees everything.
+
+    Per API version: this needs only an ordered append whose messages carry flat scalar
+    metadata (one request stores its messages all or none) and an ordered read that returns
+    that metadata: ``POST sessions/{id}/memory`` and ``GET .../messages`` / ``GET .../memory``
+    on v2; the thread message add and list on v3 and v4 (v3 allows at most 10 metadata keys
+    of scalars per message: this uses two). It needs neither message-metadata ``PATCH``
+    (v2, v3, v4) nor session metadata (v2 only).
+
+    Raises:
+        ConflictError: the session has ended (nothing changed).
+        PartialWriteError: a request after the first failed; the replacement did not complete
+            and the old history is still what readers see.
+    """
+    if not messages:
+        yield from delete_session(session_id)
+        return
+    replacement = new_replacement_id()
+    last = len(messages) - 1
+    tagged: list[dict[str, Any]] = []
+    for index, message in enumerate(messages):
+        data = message.to_wire() if isinstance(message, m.Message) else dict(message)
+        metadata = data.get("metadata")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise TypeError(
+                f"message {index} metadata must be a dict, got {type(metadata).__name__}"
+            )
+        marks: dict[str, Any] = {REPLACEMENT_KEY: replacement}
+        if index == last:
+            marks[REPLACEMENT_END_KEY] = True
+        data["metadata"] = {**(metadata or {}), **marks}
+        tagged.append(data)
+    yield from write_messages(session_id, tagged, user_id=user_id, session_known=session_known)
+
+
+def new_replacement_id() -> str:
+    """A fresh replacement ID: random, so no two replacements share one.
+
+    Looked up at each call, so wire recordings (the cassette tests) can make it sequential.
+    """
+    return uuid.uuid4().hex
+
+
+def _replacement(message: m.Message) -> str | None:
+    tag = (message.metadata or {}).get(REPLACEMENT_KEY)
+    return tag if isinstance(tag, str) else None
+
+
+def visible(messages: Sequence[m.Message]) -> list[m.Message]:
+    """The conversation as :func:`replace_messages` defines it, oldest first.
+
+    The last replacement to complete (the newest message carrying :data:`REPLACEMENT_END_KEY`)
+    wins: its messages and every untagged message after its first one are visible; everything
+    before it, and the messages of any other replacement (unfinished or superseded), are not.
+    With no completed replacement, only tagged messages are hidden. Works on any suffix of the
+    session too (a ``lastn`` window): a window that holds a replacement's message also holds its
+    end marker, if there is one.
+    """
+    if not any(_replacement(message) is not None for message in messages):
+        return list(messages)
+    winner: str | None = None
+    for message in reversed(messages):
+        tag = _replacement(message)
+        if tag is not None and (message.metadata or {}).get(REPLACEMENT_END_KEY) is True:
+            winner = tag
+            break
+    if winner is None:
+        return [message for message in messages if _replacement(message) is None]
+    start = next(i for i, message in enumerate(messages) if _replacement(message) == winner)
+    return [message for message in messages[start:] if _replacement(message) in (None, winner)]
 
 
 def delete_session(session_id: str) -> Flow[None]:

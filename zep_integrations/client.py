@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import pydantic
 
-from zep_integrations import _api, _config
+from zep_integrations import _api, _config, _deadline
 from zep_integrations import models as m
-from zep_integrations._api import Call, Flow
+from zep_integrations._api import Call, Flow, Limits
 from zep_integrations._retry import retry_delay
 from zep_integrations._version import __version__
 from zep_integrations.errors import (
@@ -44,7 +44,12 @@ T = TypeVar("T")
 logger = logging.getLogger("zep_integrations")
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 120.0
+"""Seconds one call may take in total: every attempt, retry wait and the whole response body."""
 DEFAULT_MAX_RETRIES = 3
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+"""Largest request body sent: the embedded server's and ``serve``'s limit. Message writes are
+split so that every request fits; a single message larger than this is refused before sending."""
 EMBEDDED_MAX_MESSAGE_CHARS = 2500
 """The embedded server's default per-message limit, the same as Zep CE's (section 1)."""
 
@@ -79,13 +84,25 @@ class _BaseClient:
         timeout: float | httpx.Timeout,
         max_retries: int,
         max_message_chars: int | None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
         if max_message_chars is not None and max_message_chars < 1:
             raise ValueError(f"max_message_chars must be >= 1 or None, got {max_message_chars!r}")
+        if max_body_bytes is not None and (
+            isinstance(max_body_bytes, bool)
+            or not isinstance(max_body_bytes, int)
+            or max_body_bytes < 1024
+        ):
+            raise ValueError(
+                f"max_body_bytes must be an int >= 1024 or None, got {max_body_bytes!r}"
+            )
         self._settings = settings
         self._timeout = timeout
+        self.deadline = _deadline.check_deadline(deadline)
+        self.max_body_bytes = max_body_bytes
         self.max_retries = max_retries
         if max_message_chars is None and settings.db_path is not None:
             # The embedded server's limit is known, so a long message fails before any chunk of
@@ -113,7 +130,25 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(target={self._settings.target!r})"
 
-    def _request(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
+    @property
+    def limits(self) -> Limits:
+        """What this client checks before sending (answered to flows that ask, without I/O)."""
+        return Limits(max_message_chars=self.max_message_chars, max_body_bytes=self.max_body_bytes)
+
+    def _deadline_at(self) -> float | None:
+        return None if self.deadline is None else time.monotonic() + self.deadline
+
+    def _timeout_within(self, call: Call[Any], deadline: float | None) -> httpx.Timeout:
+        return _deadline.timeout_within(
+            self._timeout, deadline, f"{call.method} {call.path}", self.deadline
+        )
+
+    def _request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        call: Call[Any],
+        deadline: float | None = None,
+    ) -> httpx.Request:
         # An absolute URL and per-request headers, so a user-supplied httpx client keeps its own
         # settings (proxies, hooks, transport) and still talks to our target with our key.
         return http.build_request(
@@ -124,7 +159,7 @@ class _BaseClient:
             headers=self._headers
             if call.body is None
             else {**self._headers, "Content-Type": "application/json"},
-            timeout=self._timeout,
+            timeout=self._timeout_within(call, deadline),
         )
 
     def _retry(
@@ -197,9 +232,22 @@ class ZepClient(_BaseClient):
     Args:
         api_key: Zep API key, sent as ``Authorization: Api-Key <key>``.
         base_url: Server root or ``.../api/v2`` URL.
-        timeout: Seconds (or an :class:`httpx.Timeout`) per request.
+        timeout: Seconds (or an :class:`httpx.Timeout`) per network operation (connect, each
+            read, each write): not a bound on a whole call, see ``deadline``.
+        deadline: Seconds one method call may take in total, across every attempt, retry
+            wait and the whole response body (default 120; ``None`` for no bound). Each
+            network wait is capped by what is left, the body is read in chunks and checked
+            against the deadline, a retry whose wait would end past it is not made, and an
+            expired deadline raises :class:`~zep_integrations.ZepTimeoutError`. A multi-request
+            write gives each request its own deadline. (Sync caveat: the check runs between
+            the chunks httpx receives, so a server dripping its *headers* can overrun by up to
+            one ``timeout``; the async client bounds the whole call.)
         max_retries: Resends after transient failures; ``0`` disables. Writes are resent only
             when the server cannot have applied them (see :func:`retry_delay`).
+        max_body_bytes: Largest request body to send (default 5 MiB, the limit of the embedded
+            server and ``serve``; ``None`` for none). Message writes are split so that each
+            request fits; a single message that cannot fit fails the whole write with
+            ``ValueError`` before anything is sent.
         http_client: An :class:`httpx.Client` to use as is (proxies, event hooks, transports);
             our URL and key are still applied per request. The caller closes it.
         db_path: SQLite file for the embedded server (only when no URL is configured).
@@ -228,6 +276,8 @@ class ZepClient(_BaseClient):
         max_message_chars: int | None = None,
         http_client: httpx.Client | None = None,
         db_path: str | os.PathLike[str] | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         settings = _config.resolve(api_key, base_url, db_path)
         super().__init__(
@@ -235,6 +285,8 @@ class ZepClient(_BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             max_message_chars=max_message_chars,
+            deadline=deadline,
+            max_body_bytes=max_body_bytes,
         )
         self._derived: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncZepClient] = (
             weakref.WeakKeyDictionary()
@@ -271,6 +323,8 @@ class ZepClient(_BaseClient):
                     timeout=self._timeout,
                     max_retries=self.max_retries,
                     max_message_chars=self.max_message_chars,
+                    deadline=self.deadline,
+                    max_body_bytes=self.max_body_bytes,
                 )
                 if loop is not None:
                     self._derived[loop] = derived
@@ -288,22 +342,44 @@ class ZepClient(_BaseClient):
         self.close()
 
     def send(self, call: Call[T]) -> T:
-        """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows."""
+        """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows.
+
+        The whole call, retries included, ends within ``deadline`` seconds.
+        """
+        if call.method == _api.LIMITS:  # a flow asking for limits: answered without I/O
+            return call.parse(self.limits)
+        deadline = self._deadline_at()
         attempt = 0
         while True:
             try:
-                response = self._http.send(self._request(self._http, call))
+                response = self._attempt(call, deadline)
             except httpx.TransportError as exc:
-                if (delay := self._retry(call, attempt, error=exc)) is None:
+                delay = self._retry(call, attempt, error=exc)
+                if delay is None or not _deadline.fits(deadline, delay):
                     raise self._transport_error(call, exc) from exc
             else:
                 if (
                     response.is_success
                     or (delay := self._retry(call, attempt, response=response)) is None
+                    or not _deadline.fits(deadline, delay)
                 ):
                     return self._parse(call, response)
             time.sleep(delay)
             attempt += 1
+
+    def _attempt(self, call: Call[Any], deadline: float | None) -> httpx.Response:
+        request = self._request(self._http, call, deadline)
+        if deadline is None:
+            return self._http.send(request)
+        # Streamed, so the deadline is checked between the chunks of a slowly sent body.
+        response = self._http.send(request, stream=True)
+        try:
+            if isinstance(response.stream, httpx.SyncByteStream):
+                response.stream = _deadline.DeadlineStream(response.stream, deadline, request)
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def run(self, flow: Flow[T]) -> T:
         """Drive a multi-call flow (see :data:`zep_integrations._api.Flow`)."""
@@ -452,15 +528,23 @@ class ZepClient(_BaseClient):
         return_context: bool | None = None,
         ignore_roles: Sequence[str] | None = None,
     ) -> m.AddMemoryResponse:
-        """Store ``messages`` in order, one request per 30; returns the last response."""
+        """Store ``messages`` in order, one request per 30 (or fewer, to fit ``max_body_bytes``).
+
+        Everything is validated before the first request. Returns the last response.
+
+        Raises:
+            PartialWriteError: a request after the first failed; ``.stored_count`` messages
+                were stored.
+        """
         return self.run(
-            _api.send_all(
+            _api.send_writes(
                 _api.add_memory(
                     session_id,
                     messages,
                     return_context=return_context,
                     ignore_roles=ignore_roles,
                     max_content_chars=self.max_message_chars,
+                    max_body_bytes=self.max_body_bytes,
                 )
             )
         )
@@ -765,6 +849,8 @@ class AsyncZepClient(_BaseClient):
         max_message_chars: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         db_path: str | os.PathLike[str] | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         settings = _config.resolve(api_key, base_url, db_path)
         super().__init__(
@@ -772,6 +858,8 @@ class AsyncZepClient(_BaseClient):
             timeout=timeout,
             max_retries=max_retries,
             max_message_chars=max_message_chars,
+            deadline=deadline,
+            max_body_bytes=max_body_bytes,
         )
         self._derived_sync: ZepClient | None = None
         self._derived_lock = threading.Lock()
@@ -793,6 +881,8 @@ class AsyncZepClient(_BaseClient):
         timeout: float | httpx.Timeout,
         max_retries: int,
         max_message_chars: int | None,
+        deadline: float | None,
+        max_body_bytes: int | None,
     ) -> AsyncZepClient:
         return cls(
             settings.api_key,
@@ -801,6 +891,8 @@ class AsyncZepClient(_BaseClient):
             max_retries=max_retries,
             max_message_chars=max_message_chars,
             db_path=settings.db_path,
+            deadline=deadline,
+            max_body_bytes=max_body_bytes,
         )
 
     def as_sync(self) -> ZepClient:
@@ -819,6 +911,8 @@ class AsyncZepClient(_BaseClient):
                     max_retries=self.max_retries,
                     max_message_chars=self.max_message_chars,
                     db_path=settings.db_path,
+                    deadline=self.deadline,
+                    max_body_bytes=self.max_body_bytes,
                 )
             return self._derived_sync
 
@@ -834,22 +928,44 @@ class AsyncZepClient(_BaseClient):
         await self.aclose()
 
     async def send(self, call: Call[T]) -> T:
-        """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows."""
+        """Execute one :class:`~zep_integrations._api.Call`, retrying as its policy allows.
+
+        The whole call, retries included, ends within ``deadline`` seconds.
+        """
+        if call.method == _api.LIMITS:  # a flow asking for limits: answered without I/O
+            return call.parse(self.limits)
+        deadline = self._deadline_at()
         attempt = 0
         while True:
             try:
-                response = await self._http.send(self._request(self._http, call))
+                response = await self._attempt(call, deadline)
             except httpx.TransportError as exc:
-                if (delay := self._retry(call, attempt, error=exc)) is None:
+                delay = self._retry(call, attempt, error=exc)
+                if delay is None or not _deadline.fits(deadline, delay):
                     raise self._transport_error(call, exc) from exc
             else:
                 if (
                     response.is_success
                     or (delay := self._retry(call, attempt, response=response)) is None
+                    or not _deadline.fits(deadline, delay)
                 ):
                     return self._parse(call, response)
             await _async_sleep(delay)
             attempt += 1
+
+    async def _attempt(self, call: Call[Any], deadline: float | None) -> httpx.Response:
+        request = self._request(self._http, call, deadline)
+        if deadline is None:
+            return await self._http.send(request)
+        import asyncio
+
+        # One bound on the whole exchange (headers and body), however slowly bytes arrive.
+        try:
+            return await asyncio.wait_for(
+                self._http.send(request), max(deadline - time.monotonic(), 0.0)
+            )
+        except asyncio.TimeoutError as exc:
+            raise httpx.ReadTimeout("deadline exceeded", request=request) from exc
 
     async def run(self, flow: Flow[T]) -> T:
         """Drive a multi-call flow (see :data:`zep_integrations._api.Flow`)."""
@@ -1000,15 +1116,23 @@ class AsyncZepClient(_BaseClient):
         return_context: bool | None = None,
         ignore_roles: Sequence[str] | None = None,
     ) -> m.AddMemoryResponse:
-        """Store ``messages`` in order, one request per 30; returns the last response."""
+        """Store ``messages`` in order, one request per 30 (or fewer, to fit ``max_body_bytes``).
+
+        Everything is validated before the first request. Returns the last response.
+
+        Raises:
+            PartialWriteError: a request after the first failed; ``.stored_count`` messages
+                were stored.
+        """
         return await self.run(
-            _api.send_all(
+            _api.send_writes(
                 _api.add_memory(
                     session_id,
                     messages,
                     return_context=return_context,
                     ignore_roles=ignore_roles,
                     max_content_chars=self.max_message_chars,
+                    max_body_bytes=self.max_body_bytes,
                 )
             )
         )

@@ -4,7 +4,9 @@ The whole tree::
 
     ZepError                      anything this package raises about talking to Zep
     ├── ZepConnectionError        the request never got an HTTP answer (refused, reset, DNS)
-    │   └── ZepTimeoutError       ... because a timeout expired
+    │   └── ZepTimeoutError       ... because a timeout or the call's deadline expired
+    ├── PartialWriteError         a multi-request message write failed after storing some:
+    │                             ``.stored_count`` says how many (the cause is ``__cause__``)
     └── ZepAPIError               Zep answered with a non-2xx status
         ├── BadRequestError       400: the request was malformed or violated a limit
         ├── AuthenticationError   401: missing or wrong API key
@@ -16,6 +18,16 @@ The whole tree::
 
 Misuse of the Python API (a wrong argument) raises ``ValueError`` or ``TypeError`` with a message
 that says how to fix it, never one of these.
+
+A message write of more than one request (over 30 messages, or over the client's
+``max_body_bytes``) is validated whole before its first request, so a bad message fails it with
+nothing stored. When a later request still fails for a reason no client can foresee (the server
+went down, the session was ended meanwhile), :class:`PartialWriteError` says how many messages
+the earlier requests stored; a failure of the first request raises that request's own error.
+
+Warnings: :class:`ZepDataWarning` (a ``UserWarning``) is issued when an adapter reads a stored
+message whose adapter payload it cannot decode (written by a newer version, or damaged); the
+message is then read as the plain Zep message (role and content) instead of failing the read.
 """
 
 from __future__ import annotations
@@ -29,11 +41,13 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "NotFoundError",
+    "PartialWriteError",
     "PayloadTooLargeError",
     "RateLimitError",
     "ServerError",
     "ZepAPIError",
     "ZepConnectionError",
+    "ZepDataWarning",
     "ZepError",
     "ZepTimeoutError",
     "error_for_response",
@@ -49,7 +63,44 @@ class ZepConnectionError(ZepError):
 
 
 class ZepTimeoutError(ZepConnectionError):
-    """The request timed out before a response arrived."""
+    """The request timed out, or the call's ``deadline`` passed, before a response arrived."""
+
+
+class PartialWriteError(ZepError):
+    """A message write split over several requests stored only its first part.
+
+    Raised only when a request after the first fails; everything that can be checked before
+    sending is checked before the first request. The original error is ``__cause__``.
+
+    Attributes:
+        stored_count: Messages stored for certain (the acknowledged requests): resend only
+            ``messages[stored_count:]``.
+        total_count: Messages in the write.
+        unconfirmed_count: Messages of the failed request that may have been stored anyway
+            (the failure came after sending: a timeout, a dropped connection or a 5xx); ``0``
+            when the server refused them.
+
+    Example:
+        >>> messages = [f"m{i}" for i in range(45)]
+        >>> try:
+        ...     raise PartialWriteError("stored 30 of 45", stored_count=30, total_count=45)
+        ... except PartialWriteError as error:
+        ...     to_resend = messages[error.stored_count :]
+        >>> len(to_resend)
+        15
+    """
+
+    def __init__(
+        self, message: str, *, stored_count: int, total_count: int, unconfirmed_count: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.stored_count = stored_count
+        self.total_count = total_count
+        self.unconfirmed_count = unconfirmed_count
+
+
+class ZepDataWarning(UserWarning):
+    """A stored message's adapter payload could not be decoded; it was read as plain text."""
 
 
 class ZepAPIError(ZepError):

@@ -12,11 +12,16 @@ the original content is the same string that Zep stores, so the common case cost
 
 Messages written by other clients (the official SDKs, the LlamaIndex adapter) carry no such
 payload: they are rebuilt from ``role_type`` and ``content``; see :func:`message_from_zep`.
+
+Reading never fails on one message: a payload this version cannot decode (a newer payload
+version, ``tool_calls`` that is a string, fields the message class refuses) is read as the plain
+Zep message (role and content) with a :class:`~zep_integrations.errors.ZepDataWarning`.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -34,6 +39,7 @@ from langchain_core.messages import (
 )
 
 from zep_integrations import models as m
+from zep_integrations.errors import ZepDataWarning
 
 __all__ = [
     "DEFAULT_MAX_CONTENT_CHARS",
@@ -61,7 +67,14 @@ DEFAULT_MAX_CONTENT_CHARS = 2500
 
 LLAMA_INDEX_DELETED_KEY = "llama_index_deleted"
 """Tombstone the LlamaIndex chat store sets on a deleted message (Zep cannot delete one)."""
-_ADAPTER_KEYS = (PAYLOAD_KEY, LLAMA_INDEX_KEY, LLAMA_INDEX_DELETED_KEY)
+# The replacement marks of zep_integrations._sessions.replace_messages are bookkeeping too.
+_ADAPTER_KEYS = (
+    PAYLOAD_KEY,
+    LLAMA_INDEX_KEY,
+    LLAMA_INDEX_DELETED_KEY,
+    "zep_integrations_replacement",
+    "zep_integrations_replacement_end",
+)
 _CLASSES: dict[str, type[BaseMessage]] = {
     "human": HumanMessage,
     "ai": AIMessage,
@@ -210,22 +223,42 @@ def messages_to_zep(
     return [message_to_zep(msg, max_content_chars=max_content_chars) for msg in messages]
 
 
-def _from_payload(payload: Any, content: str) -> BaseMessage | None:
+_UNREADABLE = (ValueError, TypeError, AttributeError, LookupError)
+"""What decoding a damaged or newer payload can raise (pydantic's ValidationError is a
+ValueError): caught per message, so one such message cannot make a session unreadable."""
+
+
+def _from_payload(payload: Any, content: str) -> BaseMessage:
     if not isinstance(payload, Mapping) or payload.get("v") != PAYLOAD_VERSION:
-        return None
+        version = payload.get("v") if isinstance(payload, Mapping) else None
+        raise ValueError(f"unknown langchain payload (version {version!r})")
     stored = payload.get("message")
     if not isinstance(stored, Mapping):
-        return None
+        raise TypeError("the payload holds no message mapping")
     cls = _CLASSES.get(stored.get("type"))  # type: ignore[arg-type]
     data = stored.get("data")
     if cls is None or not isinstance(data, Mapping):
-        return None
+        raise ValueError(f"unknown message type {stored.get('type')!r} or data that is no mapping")
     fields = dict(data)
     fields.setdefault("content", content)
-    try:
-        return cls(**fields)
-    except (pydantic.ValidationError, TypeError, ValueError):
-        return None
+    return cls(**fields)
+
+
+def _plain(zep: m.Message) -> BaseMessage:
+    """The plain Zep message: its role and content, nothing from adapter payloads."""
+    common: dict[str, Any] = {"content": zep.content, "id": zep.uuid}
+    role_type = zep.role_type
+    if role_type == "user":
+        return HumanMessage(**common)
+    if role_type == "assistant":
+        return AIMessage(**common)
+    if role_type == "system":
+        return SystemMessage(**common)
+    if role_type == "tool":
+        return ToolMessage(tool_call_id="", **common)
+    if role_type == "function":
+        return FunctionMessage(name=zep.role or "function", **common)
+    return ChatMessage(role=zep.role or "norole", **common)
 
 
 def _llama_content(llama: Mapping[str, Any]) -> str | None:
@@ -267,10 +300,23 @@ def message_from_zep(message: m.Message | Mapping[str, Any]) -> BaseMessage:
         HumanMessage(content='Hi', additional_kwargs={}, response_metadata={'zep': {'role': 'Jane', 'role_type': 'user'}}, name='Jane')
     """  # noqa: E501
     zep = message if isinstance(message, m.Message) else m.Message.model_validate(message)
+    try:
+        return _message_from_zep(zep)
+    except _UNREADABLE as exc:
+        warnings.warn(
+            f"Zep message {zep.uuid or '(no uuid)'} has an adapter payload this version of "
+            f"zep-integrations cannot read ({type(exc).__name__}: {exc}); reading it as a plain "
+            f"{zep.role_type or 'norole'} message",
+            ZepDataWarning,
+            stacklevel=2,
+        )
+        return _plain(zep)
+
+
+def _message_from_zep(zep: m.Message) -> BaseMessage:
     metadata = zep.metadata or {}
-    own = _from_payload(metadata.get(PAYLOAD_KEY), zep.content)
-    if own is not None:
-        return own
+    if metadata.get(PAYLOAD_KEY) is not None:
+        return _from_payload(metadata[PAYLOAD_KEY], zep.content)
 
     llama = metadata.get(LLAMA_INDEX_KEY)
     llama = llama if isinstance(llama, Mapping) else {}

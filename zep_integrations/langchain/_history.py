@@ -12,6 +12,7 @@ from zep_integrations import models as m
 from zep_integrations._api import Flow
 from zep_integrations._clients import ClientPair
 from zep_integrations.client import AsyncZepClient, ZepClient
+from zep_integrations.langchain import _unstored
 from zep_integrations.langchain._convert import (
     DEFAULT_MAX_CONTENT_CHARS,
     drop_orphan_tool_messages,
@@ -47,6 +48,15 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
 
     Reading a session that does not exist returns ``[]``; :meth:`clear` is idempotent; writing
     to an ended session raises :class:`~zep_integrations.ConflictError`.
+
+    Inside ``RunnableWithMessageHistory`` a failed write cannot raise: LangChain writes the turn
+    from an end listener and its tracer catches and only logs what that raises, so the caller
+    gets the model's answer while the turn is not stored. This history then logs a warning
+    (logger ``zep_integrations``) and the next read of the same session in this process, the
+    read that starts the next turn, raises the error (same class, for example
+    :class:`~zep_integrations.ConflictError` for an ended session, message starting "the
+    previous turn of session ... was not stored") before the model runs. Writes made directly
+    (``add_messages``) raise at once and are not reported again.
 
     Zep's context, relevant facts and summary: :meth:`get_memory` / :meth:`aget_memory` fetch
     them; reads that go through ``GET memory`` (``window`` or ``context_as_system_message`` set)
@@ -122,7 +132,10 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
 
     # -- flows: the logic, written once for both clients ----------------------------------
 
-    def _read(self) -> Flow[list[BaseMessage]]:
+    def _read(self, target: str) -> Flow[list[BaseMessage]]:
+        unstored = _unstored.take(target, self.session_id)
+        if unstored is not None:
+            raise unstored
         memory: m.Memory | None = None
         if self.window is None and not self.context_as_system_message:
             stored = yield from _sessions.read_messages(self.session_id)
@@ -171,11 +184,13 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """The stored messages, oldest first (the last ``window`` when set); ``[]`` if none."""
-        return self._clients.sync.run(self._read())
+        client = self._clients.sync
+        return client.run(self._read(client.settings.target))
 
     async def aget_messages(self) -> list[BaseMessage]:
         """Async :attr:`messages`."""
-        return await self._clients.asynchronous.run(self._read())
+        client = self._clients.asynchronous
+        return await client.run(self._read(client.settings.target))
 
     def add_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Append ``messages`` in order (one request per 30), creating the session if needed.
@@ -184,11 +199,27 @@ class ZepChatMessageHistory(BaseChatMessageHistory):
             ConflictError: the session has ended.
             TypeError: a message field is not JSON-serializable.
         """
-        self._clients.sync.run(self._write(messages))
+        client = self._clients.sync
+        try:
+            client.run(self._write(messages))
+        except Exception as exc:
+            self._unstored(client.settings.target, exc)
+            raise
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Async :meth:`add_messages`."""
-        await self._clients.asynchronous.run(self._write(messages))
+        client = self._clients.asynchronous
+        try:
+            await client.run(self._write(messages))
+        except Exception as exc:
+            self._unstored(client.settings.target, exc)
+            raise
+
+    def _unstored(self, target: str, error: Exception) -> None:
+        # LangChain swallows errors of RunnableWithMessageHistory's end listener: keep this one
+        # for the next read of the session (see the class docstring).
+        if _unstored.inside_history_listener():
+            _unstored.remember(target, self.session_id, error)
 
     def clear(self) -> None:
         """Delete the session and its messages; a missing session is fine."""

@@ -34,8 +34,17 @@ class ZepChatStore(BaseChatStore):
     ``delete_last_message`` 2 (read, then a metadata ``PATCH``: the Zep API cannot delete one
     message, so the message is tombstoned with metadata ``{"llama_index_deleted": true}`` and
     hidden from every read of this package, while staying in Zep's own search and facts);
-    ``delete_messages`` 2 (read, delete session); ``set_messages`` deletes the session and writes
-    the messages again: 1 + 1..3 + one per 30 messages, and Zep re-ingests them.
+    ``delete_messages`` 2 (read, delete session); ``set_messages`` 1..3 + one per 30 messages.
+
+    ``set_messages`` never deletes first: it appends the new messages, tagged, and the request
+    that stores the last one retires the old ones (see
+    :func:`zep_integrations._sessions.replace_messages`). If any step fails, readers still see
+    the old history, whole; once it completed they see the new one exactly once. The retired
+    messages stay in Zep (its search, facts and context still draw on them, and the session
+    grows by the messages written); ``delete_messages`` really deletes. ``set_messages(key, [])``
+    deletes the session. Note that ``ChatSummaryMemoryBuffer.get()`` itself calls
+    ``delete_messages`` before ``set_messages``, so with that buffer a failed write after its own
+    delete still loses the history: prefer :class:`ZepMemory` there.
 
     The async methods use an :class:`~zep_integrations.AsyncZepClient` (given, or derived from
     ``client``); they never run the sync ones in a thread.
@@ -99,9 +108,11 @@ class ZepChatStore(BaseChatStore):
     # -- sync --------------------------------------------------------------------------------
 
     def set_messages(self, key: str, messages: list[ChatMessage]) -> None:
-        """Replace the session's messages: delete the session, then write ``messages``."""
-        self._mark(key, False)
-        self._clients.sync.run(_flows.replace(key, self._to_zep(messages), user_id=self.user_id))
+        """Replace the session's messages; on any failure the old ones stay (see class doc)."""
+        flow = _flows.replace(
+            key, self._to_zep(messages), user_id=self.user_id, session_known=self._is_known(key)
+        )
+        self._clients.sync.run(flow)
         self._mark(key, bool(messages))
 
     def get_messages(self, key: str) -> list[ChatMessage]:
@@ -133,17 +144,17 @@ class ZepChatStore(BaseChatStore):
         return self.delete_message(key, -1)
 
     def get_keys(self) -> list[str]:
-        """Session IDs: of ``user_id`` when set, else every session on the server."""
+        """Session IDs, oldest first: of ``user_id`` when set, else every session on the server."""
         return self._clients.sync.run(_flows.session_ids(self.user_id))
 
     # -- async -------------------------------------------------------------------------------
 
     async def aset_messages(self, key: str, messages: list[ChatMessage]) -> None:
         """Async :meth:`set_messages`."""
-        self._mark(key, False)
-        await self._clients.asynchronous.run(
-            _flows.replace(key, self._to_zep(messages), user_id=self.user_id)
+        flow = _flows.replace(
+            key, self._to_zep(messages), user_id=self.user_id, session_known=self._is_known(key)
         )
+        await self._clients.asynchronous.run(flow)
         self._mark(key, bool(messages))
 
     async def aget_messages(self, key: str) -> list[ChatMessage]:

@@ -13,19 +13,33 @@ breaks under pydantic >= 2.14.
 
 Messages written by other writers read back with the right role: the LangChain adapter (metadata
 key ``"langchain"``: ``{"type": "ai", "data": {...}}``) and plain Zep messages (``role_type``).
+
+Writing is exact or refused: ``additional_kwargs`` and the free-form parts of blocks (say a tool
+call's arguments) must be JSON values that read back equal, so NaN, infinities, datetimes, sets,
+bytes and other objects raise ``TypeError`` before anything is sent (pydantic models in
+``additional_kwargs`` are stored as their JSON form, and tuples as lists).
+
+Reading never fails on one message: a payload this version cannot decode (a block type from a
+newer llama-index, ``additional_kwargs`` that is not a mapping, a newer payload version) is read
+as the plain Zep message (role and content) with a
+:class:`~zep_integrations.errors.ZepDataWarning`.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pydantic
 from llama_index.core.base.llms.types import ToolCallBlock
 from llama_index.core.llms import ChatMessage, MessageRole, TextBlock
 from pydantic_core import PydanticSerializationError
 
 from zep_integrations import models as m
+from zep_integrations._limits import MAX_JSON_DEPTH, check_json_value
+from zep_integrations.errors import ZepDataWarning
 
 __all__ = [
     "DELETED_KEY",
@@ -115,6 +129,40 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
 
 
+def _plain(value: Any, depth: int = 0) -> Any:
+    """``value`` with pydantic models replaced by their Python dump, for ``check_json_value``."""
+    if depth > MAX_JSON_DEPTH:
+        return value  # check_json_value refuses it as too deep
+    if isinstance(value, pydantic.BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {key: _plain(child, depth + 1) for key, child in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(child, depth + 1) for child in value]
+    return value
+
+
+def _check_exact(value: Any, what: str) -> None:
+    """Raise ``TypeError`` unless ``value`` is JSON that reads back as the same value."""
+    try:
+        check_json_value(_plain(value), what)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"ChatMessage has a value that is not JSON-serializable as is, so it would not read "
+            f"back the same from Zep ({exc}); convert it to plain JSON values (str, finite "
+            "numbers, bool, None, lists, dicts) first"
+        ) from exc
+
+
+def _check_message_values(message: ChatMessage) -> None:
+    _check_exact(message.additional_kwargs, "ChatMessage additional_kwargs")
+    for index, block in enumerate(message.blocks):
+        for name, value in block:
+            # Typed fields (text, URLs, bytes) round-trip through pydantic; containers are free.
+            if isinstance(value, (dict, list, tuple, set, frozenset)):
+                _check_exact(value, f"ChatMessage blocks[{index}].{name}")
+
+
 def message_to_zep(
     message: ChatMessage, *, max_content_chars: int = MAX_CONTENT_CHARS
 ) -> dict[str, Any]:
@@ -128,11 +176,16 @@ def message_to_zep(
     Returns:
         ``{"role_type", "role", "content", "metadata": {"llama_index": payload}}``.
 
+    Raises:
+        TypeError: ``additional_kwargs`` or a block holds a value that JSON would change (NaN,
+            infinity, datetime, set, bytes, another object): refused, never rewritten.
+
     Example:
         >>> zep = message_to_zep(ChatMessage(role="user", content="Hi"))
         >>> zep["role_type"], zep["content"], zep["metadata"]
         ('user', 'Hi', {'llama_index': {'v': 1, 'role': 'user'}})
     """
+    _check_message_values(message)
     try:
         dumped = message.model_dump(mode="json")
     except PydanticSerializationError as exc:
@@ -170,25 +223,44 @@ def message_from_zep(message: m.Message) -> ChatMessage:
         >>> message_from_zep(Message(role_type="assistant", content="Hello")).role.value
         'assistant'
     """
-    metadata = message.metadata or {}
-    payload = metadata.get(PAYLOAD_KEY)
-    if isinstance(payload, Mapping) and payload.get("v") == PAYLOAD_VERSION:
-        fallback = _ROLE_TYPE_TO_ROLE.get(message.role_type or "", MessageRole.USER)
-        blocks = payload.get("blocks")
-        return ChatMessage.model_validate(
-            {
-                "role": _role(payload.get("role"), fallback),
-                "blocks": blocks
-                if isinstance(blocks, list)
-                else [{"block_type": "text", "text": message.content}],
-                "additional_kwargs": dict(payload.get("additional_kwargs") or {}),
-            }
-        )
-    langchain = metadata.get(LANGCHAIN_KEY)
-    if isinstance(langchain, Mapping) and isinstance(langchain.get("type"), str):
-        return _from_langchain(langchain, message.content)
     role = _ROLE_TYPE_TO_ROLE.get(message.role_type or "", MessageRole.USER)
+    metadata = message.metadata or {}
+    try:
+        payload = metadata.get(PAYLOAD_KEY)
+        if payload is not None:
+            return _from_payload(payload, message.content, role)
+        langchain = metadata.get(LANGCHAIN_KEY)
+        if isinstance(langchain, Mapping) and isinstance(langchain.get("type"), str):
+            return _from_langchain(langchain, message.content)
+    except (ValueError, TypeError, AttributeError, LookupError) as exc:
+        # One message this version cannot decode must not make the whole session unreadable.
+        warnings.warn(
+            f"Zep message {message.uuid or '(no uuid)'} has an adapter payload this version of "
+            f"zep-integrations cannot read ({type(exc).__name__}: {exc}); reading it as a plain "
+            f"{role.value} message",
+            ZepDataWarning,
+            stacklevel=2,
+        )
     return ChatMessage(role=role, content=message.content)
+
+
+def _from_payload(payload: Any, content: str, fallback: MessageRole) -> ChatMessage:
+    if not isinstance(payload, Mapping) or payload.get("v") != PAYLOAD_VERSION:
+        version = payload.get("v") if isinstance(payload, Mapping) else None
+        raise ValueError(f"unknown llama_index payload (version {version!r})")
+    blocks = payload.get("blocks")
+    extra = payload.get("additional_kwargs")
+    if extra is not None and not isinstance(extra, Mapping):
+        raise TypeError(f"additional_kwargs is a {type(extra).__name__}, not a mapping")
+    if blocks is not None and not isinstance(blocks, list):
+        raise TypeError(f"blocks is a {type(blocks).__name__}, not a list")
+    return ChatMessage.model_validate(
+        {
+            "role": _role(payload.get("role"), fallback),
+            "blocks": blocks if blocks is not None else [{"block_type": "text", "text": content}],
+            "additional_kwargs": dict(extra or {}),
+        }
+    )
 
 
 def _from_langchain(data: Mapping[str, Any], fallback_text: str) -> ChatMessage:

@@ -80,16 +80,27 @@ def delete_all(session_id: str) -> Flow[list[m.Message] | None]:
 
 
 def replace(
-    session_id: str, messages: Sequence[Mapping[str, Any]], *, user_id: str | None
+    session_id: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    user_id: str | None,
+    session_known: bool = False,
 ) -> Flow[None]:
-    """Delete the session and write ``messages`` into a fresh one (1 + 1..3 + ceil(n/30) calls)."""
-    yield from _sessions.delete_session(session_id)
-    if messages:
-        yield from write(session_id, messages, user_id=user_id, session_known=False)
+    """Replace the session's messages without ever losing the old ones on failure.
+
+    See :func:`zep_integrations._sessions.replace_messages`: the new messages are appended and
+    the old ones retired, at 0..3 + ceil(n/30) calls; an empty list deletes the session.
+    """
+    yield from _sessions.replace_messages(
+        session_id, messages, user_id=user_id, session_known=session_known
+    )
 
 
 def session_ids(user_id: str | None) -> Flow[list[str]]:
-    """IDs of the user's sessions, or of every session when ``user_id`` is ``None``."""
+    """IDs of the user's sessions, or of every session when ``user_id`` is ``None``.
+
+    Oldest first (insertion order), as LlamaIndex's own chat stores list their keys.
+    """
     sessions: list[m.Session]
     if user_id is not None:
         try:
@@ -97,6 +108,9 @@ def session_ids(user_id: str | None) -> Flow[list[str]]:
         except NotFoundError:
             return []
     else:
-        page: m.SessionListResponse = yield _api.list_sessions()
+        page: m.SessionListResponse = yield _api.list_sessions(order_by="created_at", asc=True)
         sessions = page.sessions
-    return [session.session_id for session in sessions if session.session_id]
+    # Sorted here too: Zep does not promise an order for a user's sessions. Stable, so sessions
+    # created in the same instant keep the server's order.
+    ordered = sorted(sessions, key=lambda session: session.created_at or "\uffff")
+    return [session.session_id for session in ordered if session.session_id]

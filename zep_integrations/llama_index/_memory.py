@@ -192,9 +192,9 @@ class ZepMemory(BaseMemory):
         copies = [msg.model_copy(deep=True) for msg in messages]
         wire = [message_to_zep(msg, max_content_chars=self.max_content_chars) for msg in copies]
         with self._lock:
-            self._known = False
+            known = self._known
             self._cache, self._context = None, None
-        yield from _flows.replace(self.session_id, wire, user_id=self.user_id)
+        yield from _flows.replace(self.session_id, wire, user_id=self.user_id, session_known=known)
         with self._lock:
             self._known = bool(copies)
             self._cache = copies[-self.window :]
@@ -245,7 +245,11 @@ class ZepMemory(BaseMemory):
             self._clients.sync.run(self._write_flow([]))
 
     def set(self, messages: list[ChatMessage]) -> None:
-        """Replace the session's history (deletes the session and writes ``messages``)."""
+        """Replace the session's history; if any request fails, the old history stays whole.
+
+        The new messages are appended and the old ones retired when the last is stored (see
+        :func:`zep_integrations._sessions.replace_messages`); ``set([])`` deletes the session.
+        """
         with self._lock:
             self._clients.sync.run(self._set_flow(list(messages)))
 
