@@ -45,6 +45,9 @@ def test_public_classes_have_examples() -> None:
         li.ZepChatStore,
         li.ZepMemory,
         li.ZepMemoryBlock,
+        li.ZepMirrorChatStore,
+        li.ZepAgentMemory,
+        li.ZepToolSpec,
         li.ZepRetriever,
         server.ZepServer,
     ]
