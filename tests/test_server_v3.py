@@ -401,22 +401,27 @@ def test_graph_items_by_uuid_and_per_graph(server: ZepServer, http: httpx.Client
     assert http.get("graph/episodes/user/nobody").status_code == 404
 
 
+BIG = str(2**63 - 1)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "params", "body"),
     [
-        ("GET", "threads", {"page_size": "1" + "0" * 30}, None),
-        ("GET", "threads/t1/messages", {"limit": "1" + "0" * 30}, None),
-        ("GET", "threads/t1/messages", {"lastn": "1" + "0" * 30}, None),
-        ("GET", "users-ordered", {"pageSize": "1" + "0" * 30}, None),
-        ("GET", "graph/list-all", {"pageSize": "1" + "0" * 30}, None),
-        ("GET", "graph/episodes/user/jane", {"lastn": "1" + "0" * 30}, None),
-        ("POST", "graph/edge/user/jane", {}, {"limit": 10**30}),
+        ("GET", "threads", {"page_size": BIG}, None),
+        ("GET", "threads", {"page_size": BIG, "page_number": "3"}, None),
+        ("GET", "threads/t1/messages", {"limit": BIG, "cursor": "3"}, None),
+        ("GET", "threads/t1/messages", {"limit": BIG}, None),
+        ("GET", "threads/t1/messages", {"lastn": BIG}, None),
+        ("GET", "users-ordered", {"pageSize": BIG}, None),
+        ("GET", "graph/list-all", {"pageSize": BIG}, None),
+        ("GET", "graph/episodes/user/jane", {"lastn": BIG}, None),
+        ("POST", "graph/edge/user/jane", {}, {"limit": 2**63 - 1}),
     ],
 )
 def test_huge_page_sizes_read_everything_instead_of_failing(
     http: httpx.Client, method: str, path: str, params: dict[str, str], body: Any
 ) -> None:
-    """A count beyond SQLite's 64-bit integers means "all of them", not a 500."""
+    """The largest 64-bit count, or an offset past it, reads everything instead of a 500."""
     _user_and_thread(http)
     _say(http, "t1", "I live in Oslo.")
     response = http.request(method, path, params=params, json=body)
