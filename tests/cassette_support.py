@@ -52,12 +52,17 @@ def record_mode() -> str:
 
 
 _REQUEST_ID = re.compile(rb'"request_id": ?"[0-9a-f-]+"')
+_LATENCY = re.compile(rb'"server_latency_ms": ?[0-9.]+')
 
 
 def scrub_request_ids(body: bytes) -> bytes:
-    """Replace v4 error ``request_id`` values, which the server draws at random even in
-    deterministic mode, so recordings and live runs compare equal."""
-    return _REQUEST_ID.sub(b'"request_id":"REQUEST-ID"', body)
+    """Pin the values the server does not make deterministic even with ``--deterministic``.
+
+    v4 error ``request_id`` values are random and v3 graph search reports its measured
+    ``server_latency_ms``; both are replaced, so recordings and live runs compare equal.
+    """
+    body = _REQUEST_ID.sub(b'"request_id":"REQUEST-ID"', body)
+    return _LATENCY.sub(b'"server_latency_ms":0', body)
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
