@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 
 import httpx
 import pytest
 
-from zep_integrations import AsyncZepClient, ZepClient
+from zep_integrations import AsyncZepClient, ZepClient, _sessions
 from zep_integrations._aclient_v3 import AsyncV3
 from zep_integrations._aclient_v4 import AsyncV4
 from zep_integrations._client_v3 import V3
 from zep_integrations._client_v4 import V4
 from zep_integrations._operations import OPERATIONS
-from zep_integrations.errors import BadRequestError, TaskFailedError, UnsupportedOperationError
+from zep_integrations.errors import (
+    BadRequestError,
+    PartialWriteError,
+    TaskFailedError,
+    UnsupportedOperationError,
+)
 
 
 def _client(handler: Any, **kwargs: Any) -> ZepClient:
@@ -231,3 +237,28 @@ async def test_wait_polls_on_the_async_client(monkeypatch: pytest.MonkeyPatch) -
     )
     result = await client.v4.delete_thread("t", wait=True)
     assert tasks.polls == 3 and result.task is not None and result.task.status == "succeeded"
+
+
+@pytest.mark.parametrize("version", ["v3", "v4"])
+def test_seam_write_failing_after_the_first_chunk_is_a_partial_write(version: str) -> None:
+    """31 messages through the seam: chunk 2 failing raises PartialWriteError(stored_count=30)."""
+    posts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/messages"):
+            posts.append(len(json.loads(request.content)["messages"]))
+            if len(posts) == 2:
+                return httpx.Response(400, json={"message": "no"})
+            return httpx.Response(200, json={})
+        return httpx.Response(201, json={"uuid": THREAD})
+
+    client = _client(handler, api_version=version, max_retries=0)
+    messages = [{"role_type": "user", "content": f"m{i}"} for i in range(31)]
+    flow = _sessions.write_messages(THREAD, messages, session_known=True)
+    with pytest.raises(PartialWriteError) as caught:
+        client.run(flow)
+    assert posts == [30, 1]
+    assert caught.value.stored_count == 30
+
+
+THREAD = "6f1b7c1e-0000-4000-8000-000000000002"

@@ -27,8 +27,9 @@ from zep_integrations import _api_v4_graph as v4g
 from zep_integrations import models as m
 from zep_integrations import models_v3 as m3
 from zep_integrations import models_v4 as m4
-from zep_integrations._api import ClientInfo, Flow, send_all
+from zep_integrations._api import ClientInfo, Flow
 from zep_integrations._thread_messages import from_thread_message, search_hit, to_thread_message
+from zep_integrations._writes import send_writes
 from zep_integrations.errors import BadRequestError, ConflictError, NotFoundError, ZepAPIError
 
 logger = logging.getLogger("zep_integrations")
@@ -168,7 +169,7 @@ def write_messages(
         assert uuid is not None
         calls4 = v4.add_messages(uuid, messages, return_context=return_context)
         try:
-            result4: m4.AddMessagesResult = yield from send_all(calls4)
+            result4: m4.AddMessagesResult = yield from send_writes(calls4)
         except NotFoundError:
             # The thread was deleted (clear() or a chat-store replace): v4 cannot recreate a
             # UUID, so the session continues in a new thread of the same user, remembered by
@@ -188,7 +189,7 @@ def write_messages(
                 thread.uuid,
             )
             info.ids[("thread", session_id)] = thread.uuid
-            result4 = yield from send_all(
+            result4 = yield from send_writes(
                 v4.add_messages(thread.uuid, messages, return_context=return_context)
             )
         if remember:
@@ -197,7 +198,7 @@ def write_messages(
     calls = v3.add_messages(session_id, messages, return_context=return_context)
     if not session_known:
         yield from ensure_session(info, session_id, user_id)
-    result3: m3.AddThreadMessagesResponse = yield from send_all(calls)
+    result3: m3.AddThreadMessagesResponse = yield from send_writes(calls)
     if remember:
         _remember(info, session_id, result3.context)
     return m.AddMemoryResponse(context=result3.context if wanted else None)
