@@ -262,3 +262,32 @@ def test_seam_write_failing_after_the_first_chunk_is_a_partial_write(version: st
 
 
 THREAD = "6f1b7c1e-0000-4000-8000-000000000002"
+
+
+def test_an_app_with_only_a_zep_cloud_key_speaks_v3_to_zep_cloud(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With just ZEP_API_KEY, a LangChain turn goes to api.getzep.com's v3 thread routes."""
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from zep_integrations.langchain import ZepChatMessageHistory
+
+    monkeypatch.setenv("ZEP_API_KEY", "z_key")
+    seen: list[tuple[str, str, str | None]] = []
+
+    def cloud(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, str(request.url), request.headers.get("authorization")))
+        if request.method == "GET":
+            return httpx.Response(404, json={"message": "thread not found"})
+        return httpx.Response(201 if request.url.path.endswith("/threads") else 200, json={})
+
+    client = ZepClient(http_client=httpx.Client(transport=httpx.MockTransport(cloud)))
+    history = ZepChatMessageHistory("chat-1", user_id="jane", client=client)
+    assert history.messages == []
+    history.add_messages([HumanMessage("hi"), AIMessage("hello")])
+    assert [(method, url) for method, url, _ in seen] == [
+        ("GET", "https://api.getzep.com/api/v2/threads/chat-1/messages?limit=100&cursor=1"),
+        ("POST", "https://api.getzep.com/api/v2/threads"),
+        ("POST", "https://api.getzep.com/api/v2/threads/chat-1/messages"),
+    ]
+    assert {auth for _, _, auth in seen} == {"Api-Key z_key"}
