@@ -1,6 +1,6 @@
 """The graph half of ``client.v3`` on a :class:`ZepClient`.
 
-See :mod:`zep_integrations._client_v3`. Generated shape, reviewed code: one-liners over
+See :mod:`zep_integrations._client_v3`. One-liners over
 :mod:`zep_integrations._api_v3_graph`.
 """
 
