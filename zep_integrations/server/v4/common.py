@@ -155,7 +155,7 @@ def page_args(ctx: Ctx, default: int = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
         return size, 0
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-        if not text.startswith("o") or not text[1:].isdigit():
+        if not text.startswith("o") or not text[1:].isdigit() or len(text) > 19:
             raise ValueError(text)
         return size, int(text[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
