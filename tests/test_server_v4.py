@@ -326,3 +326,16 @@ def test_no_v4_route_answers_500_or_a_bare_error(tmp_path: Path) -> None:
                 if answer.status_code >= 400:
                     assert set(answer.json()["error"]) >= {"code", "message", "request_id"}
     server.close()
+
+
+def test_resent_delete_answers_like_the_first(tmp_path: Path) -> None:
+    """A delete resent with its key gets the first 202 and task; without a key it is 404."""
+    server = ZepServer(tmp_path / "zep.db")
+    http = v4(server)
+    thread = new_thread(http)
+    first = http.delete(f"threads/{thread}", headers={"Idempotency-Key": "del"})
+    again = http.delete(f"threads/{thread}", headers={"Idempotency-Key": "del"})
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert http.delete(f"threads/{thread}").status_code == 404
+    server.close()
