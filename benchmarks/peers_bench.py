@@ -15,6 +15,9 @@ Sections:
   * LlamaIndex ``SimpleChatEngine`` turn with ``MockLLM``: ``ZepMemory`` and
     ``ChatMemoryBuffer(chat_store=ZepChatStore)`` against ``ChatMemoryBuffer`` on
     ``SimpleChatStore`` (floor) and ``llama-index-storage-chat-store-sqlite`` (peer); sync, async.
+  * LlamaIndex ``FunctionAgent`` turn (mock function-calling LLM): ``zep_memory()`` on the
+    embedded server against ``Memory.from_defaults()`` on a file-backed aiosqlite store (peer)
+    and on LlamaIndex's in-memory default (floor); async (see ``agent_memory_section.py``).
   * Transport: the same add-memory + get-memory requests to the same ``serve`` through
     ``ZepClient``, raw ``httpx.Client`` (peer) and the official ``zep-cloud`` SDK.
   * LangChain ``create_agent`` turn: ``ZepMemoryMiddleware`` on the embedded default against the
@@ -529,7 +532,9 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200, help="transport ops per round (200)")
     parser.add_argument("--imports", type=int, default=7, help="cold imports per module (7)")
     parser.add_argument(
-        "--only", default="langchain,agents,llama_index,transport,imports", help="sections to run"
+        "--only",
+        default="langchain,agents,llama_index,llama_index_agents,transport,imports",
+        help="sections to run",
     )
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -559,6 +564,10 @@ def main() -> None:
                 print(section, end="\n\n", flush=True)
             if "llama_index" in only:
                 print(llama_index_section(tmp, args.rounds, args.turns), end="\n\n", flush=True)
+            if "llama_index_agents" in only:
+                from agent_memory_section import agent_memory_section
+
+                print(agent_memory_section(tmp, args.rounds, args.turns), end="\n\n", flush=True)
             if "transport" in only:
                 print(transport_section(url, args.rounds, args.ops), end="\n\n", flush=True)
         if "imports" in only:

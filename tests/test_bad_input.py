@@ -299,14 +299,19 @@ def test_raw_malformed_requests_get_clear_4xx_and_change_nothing(served: tuple[s
 TEMPLATES = sorted({route.pattern for route in ROUTES})
 SEGMENT = st.one_of(
     st.sampled_from(["s1", "u1", "col", "..", ".", "%2F", "%", "%ZZ", "", "sessions", "memory"]),
+    # Not UTF-8 once decoded, and longer than any ID may be (issue 10, items 12-13).
+    st.sampled_from(["caf%E9", "caf%FF", "%C3", "%ED%A0%80", "x" * (MAX_ID_CHARS + 1)]),
     st.text(min_size=0, max_size=12),
 )
+# Values JSON can spell but no store can keep: beyond 64 bits, lone surrogates (items 9-10).
+HOSTILE_LEAVES = st.sampled_from([2**63, -(2**64), 10**40, "\ud800", "a\udfffb", "\x00"])
 JSON_VALUE = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
+    | st.text(max_size=20)
+    | HOSTILE_LEAVES,
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
     ),
@@ -336,11 +341,75 @@ FIELDS = st.sampled_from(
         "embedding",
         "model_schema",
         "last_n",
+        "where",
+        "jsonpath",
+    ]
+)
+# Zep's JSONPath filter: fragments of the grammar shuffled, so parser edge cases come up.
+JSONPATH = st.lists(
+    st.sampled_from(
+        [
+            "$",
+            "[*]",
+            "?",
+            "(",
+            ")",
+            "@",
+            ".a",
+            ".b",
+            "==",
+            "!=",
+            "<",
+            ">=",
+            "&&",
+            "||",
+            "!",
+            '"x"',
+            "1",
+            "-2.5e3",
+            "true",
+            "null",
+            "[0]",
+            " ",
+            '"\\',
+            "like_regex",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+FILTER = st.one_of(
+    st.builds(lambda p: {"where": {"jsonpath": p}}, JSONPATH),
+    st.builds(lambda p: {"where": {"jsonpath": f"$[*] ? ({p})"}}, JSONPATH),
+    st.builds(lambda p: {"where": {"and": [{"jsonpath": p}], "or": p}}, JSONPATH),
+    st.builds(lambda v: {"where": v}, JSON_VALUE),
+)
+# Raw bodies the standard library would not write: NaN/Infinity, overflow, hostile depth.
+HOSTILE_BODIES = st.sampled_from(
+    [
+        b'{"metadata": {"a": NaN}}',
+        b'{"metadata": {"a": Infinity}, "session_id": "n"}',
+        b'{"messages": [{"role_type": "user", "content": "x", "metadata": {"a": -Infinity}}]}',
+        b'{"session_id": "big", "metadata": {"a": 1e999}}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b'{"metadata":' + b'{"k":' * 975 + b"1" + b"}" * 976,
+        b'{"messages": [{"role_type": "user", "content": "\\ud800"}]}',
+        b'{"session_id": "\\udfff"}',
+        b'{"last_n": 99999999999999999999999, "model_schema": "{}"}',
+        b'{"model_schema": "{\\"properties\\": ' + b"[" * 5000 + b'"}',
+        b'["' + b'a", "' * 20_000 + b'a"]',
     ]
 )
 BODY = st.one_of(
     st.just(b""),
     st.binary(max_size=40),
+    HOSTILE_BODIES,
+    st.fixed_dictionaries(
+        {"text": st.sampled_from(["tea", "s1", "c1", ""])}, optional={"metadata": FILTER}
+    ).map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({"metadata": FILTER}, optional={"record_filter": FILTER}).map(
+        lambda v: json.dumps(v).encode()
+    ),
     JSON_VALUE.map(lambda v: json.dumps(v).encode()),
     st.dictionaries(FIELDS, JSON_VALUE, max_size=5).map(lambda v: json.dumps(v).encode()),
     st.lists(
@@ -362,6 +431,9 @@ QUERY_KEYS = st.sampled_from(
         "asc",
         "order_by",
         "lastN",
+        "lastNMessages",
+        "pageNumber",
+        "pageSize",
         "x",
     ]
 )
@@ -369,15 +441,24 @@ QUERY_KEYS = st.sampled_from(
 
 @st.composite
 def requests(draw: st.DrawFn) -> Request:
-    template = draw(st.sampled_from(TEMPLATES))
-    parts = [draw(SEGMENT) if part.startswith("{") else part for part in template.split("/")]
-    if draw(st.booleans()):
+    route = draw(st.sampled_from(ROUTES))
+    # Mostly a real route with the fixture's IDs, so hostile bodies reach the code that stores.
+    known = st.sampled_from(["s1", "u1", "col"])
+    parts = [
+        draw(st.one_of(known, SEGMENT)) if part.startswith("{") else part
+        for part in route.pattern.split("/")
+    ]
+    if draw(st.integers(0, 3)) == 0:
         parts = [draw(SEGMENT) for _ in range(draw(st.integers(1, 5)))]
     from urllib.parse import quote
 
     path = "/api/v2/" + "/".join(quote(p, safe="%") for p in parts)
-    method = draw(st.sampled_from(["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"]))
-    query = draw(st.lists(st.tuples(QUERY_KEYS, st.text(max_size=8)), max_size=3))
+    other = st.sampled_from(["GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"])
+    method = draw(st.one_of(st.just(route.method), other))
+    values = st.one_of(
+        st.text(max_size=8), st.sampled_from(["9" * 20, "-9" * 10, str(2**63), "1e999", "NaN"])
+    )
+    query = draw(st.lists(st.tuples(QUERY_KEYS, values), max_size=3))
     return Request(method, path, tuple(query), {"content-type": "application/json"}, draw(BODY))
 
 
@@ -397,7 +478,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZepServer]
 
 
 @settings(
-    max_examples=300,
+    max_examples=600,
     deadline=None,
     database=None,
     derandomize=True,
@@ -405,11 +486,55 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZepServer]
 )
 @given(request=requests())
 def test_fuzzed_requests_never_get_a_500(fuzz_server: ZepServer, request: Request) -> None:
-    """Generated methods, paths, queries and bodies never raise or get a 5xx from the handler."""
+    """Generated methods, paths, queries and bodies never raise or get a 5xx from the handler.
+
+    Includes what issue 10 found: NaN/Infinity/1e999, 100,000-deep nesting, integers past 64
+    bits, lone surrogates, invalid UTF-8 escapes and over-long IDs, huge arrays, and JSONPath
+    filters built from the grammar's pieces.
+    """
     response = fuzz_server.handle(request)
     assert response.status < 500, (request, response.body)
     if response.status >= 400:
         assert json.loads(response.body)["message"]
+
+
+HOSTILE_QUERY = st.lists(
+    st.tuples(
+        QUERY_KEYS,
+        st.sampled_from(["9" * 20, str(2**63), str(-(2**64)), "1e999", "NaN", "-1", "0", "2"]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+HOSTILE_FIELDS = st.dictionaries(FIELDS, st.one_of(HOSTILE_LEAVES, JSON_VALUE, FILTER), max_size=4)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.pattern}")
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(HOSTILE_BODIES, HOSTILE_FIELDS.map(lambda v: json.dumps(v).encode())),
+    query=HOSTILE_QUERY,
+)
+def test_hostile_input_on_every_route_never_gets_a_500(
+    fuzz_server: ZepServer, route: Any, body: bytes, query: list[tuple[str, str]]
+) -> None:
+    """Each route, with the fixture's real IDs, gets hostile bodies and numbers: never a 5xx."""
+    ids = {"session_id": "s1", "user_id": "u1", "name": "col"}
+    path = "/api/v2/" + "/".join(
+        ids.get(part[1:-1], "00000000-0000-7000-8000-000000000000")
+        if part.startswith("{")
+        else part
+        for part in route.pattern.split("/")
+    )
+    request = Request(route.method, path, tuple(query), {"content-type": "application/json"}, body)
+    response = fuzz_server.handle(request)
+    assert response.status < 500, (request.method, path, query, body[:200], response.body)
 
 
 def test_fuzzed_database_passes_integrity_check(fuzz_server: ZepServer) -> None:

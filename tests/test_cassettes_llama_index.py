@@ -11,14 +11,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.base.llms.types import ToolCallBlock
 from llama_index.core.chat_engine import SimpleChatEngine
 from llama_index.core.llms import ChatMessage, MessageRole, MockLLM
+from llama_index.core.llms.mock import MockFunctionCallingLLMWithChatMemoryOfLastCall
 
 from tests.cassette_support import run_live, run_replay
 from tests.llama_index_support import call, mock_settings
 from zep_integrations import AsyncZepClient, ZepClient
-from zep_integrations.llama_index import ZepChatStore, ZepMemory, ZepRetriever
+from zep_integrations.llama_index import (
+    ZepChatStore,
+    ZepMemory,
+    ZepRetriever,
+    ZepToolSpec,
+    zep_memory,
+)
 
 Zep = ZepClient | AsyncZepClient
 
@@ -170,12 +178,54 @@ async def scenario_retriever(zep: Zep) -> None:
     assert await call(mode, missing, "retrieve", "anything") == []
 
 
+async def scenario_agent(zep: Zep) -> None:
+    """A FunctionAgent over two runs with zep_memory(): two writes a turn, context in the prompt.
+
+    Async only: ``Memory`` and its ``AsyncDBChatStore`` have no sync I/O path (their sync methods
+    run the async ones), so a sync client would only be turned into an async one.
+    """
+    llm = MockFunctionCallingLLMWithChatMemoryOfLastCall()
+    agent = FunctionAgent(llm=llm, tools=[])
+    memory = zep_memory("cassette-li-agent", **clients(zep))
+    for question in ("I live in Porto and keep bees", "What do I keep?"):
+        await agent.run(question, memory=memory)
+        assert "Porto" in (llm.last_chat_messages[0].content or "")
+    restored = zep_memory("cassette-li-agent", **clients(zep))  # a restart: one read restores
+    assert [msg.content for msg in await restored.aget_all()] == [
+        "I live in Porto and keep bees",
+        "I live in Porto and keep bees",
+        "What do I keep?",
+        "What do I keep?",
+    ]
+
+
+async def scenario_tools(zep: Zep) -> None:
+    """ZepToolSpec: search_memory and search_facts on a session, then across a user's sessions."""
+    mode = mode_of(zep)
+    store = ZepChatStore(user_id="cassette-li-tools-user", **clients(zep))
+    for text in ("I live in Porto and keep bees", "My sister lives in Braga"):
+        await call(
+            mode, store, "add_message", "cassette-li-tools", ChatMessage(role="user", content=text)
+        )
+    session_tools = ZepToolSpec(session_id="cassette-li-tools", **clients(zep)).to_tool_list()
+    user_tools = ZepToolSpec(user_id="cassette-li-tools-user", **clients(zep)).to_tool_list()
+    for tool, query, expected in (
+        (session_tools[0], "bees", "- user: I live in Porto and keep bees"),
+        (session_tools[1], "sister", "Braga"),
+        (user_tools[0], "Braga", "- user: My sister lives in Braga"),
+    ):
+        out = tool.call(query=query) if mode == "sync" else await tool.acall(query=query)
+        assert expected in str(out.content)
+
+
 SCENARIOS = {
     "chat-engine": scenario_chat_engine,
     "memory": scenario_memory,
     "chat-store": scenario_chat_store,
     "retriever": scenario_retriever,
+    "tools": scenario_tools,
 }
+ASYNC_SCENARIOS = {"agent": scenario_agent}
 
 
 @pytest.fixture(autouse=True)
@@ -195,3 +245,17 @@ def test_replay(name: str, mode: str, tmp_path: Any) -> None:
 def test_live_matches_cassette(name: str, mode: str, tmp_path: Any) -> None:
     """The scenario passes live in-process and puts exactly the recorded traffic on the wire."""
     run_live(f"llama_index/{name}-{mode}.yaml", SCENARIOS[name], mode, tmp_path)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")
+@pytest.mark.parametrize("name", ASYNC_SCENARIOS)
+def test_replay_async_only(name: str, tmp_path: Any) -> None:
+    """The async-only scenario replays from its cassette (or records it when asked)."""
+    run_replay(f"llama_index/{name}-async.yaml", ASYNC_SCENARIOS[name], "async", tmp_path)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")
+@pytest.mark.parametrize("name", ASYNC_SCENARIOS)
+def test_live_matches_cassette_async_only(name: str, tmp_path: Any) -> None:
+    """The async-only scenario passes live in-process with exactly the recorded traffic."""
+    run_live(f"llama_index/{name}-async.yaml", ASYNC_SCENARIOS[name], "async", tmp_path)

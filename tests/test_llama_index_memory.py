@@ -262,7 +262,10 @@ async def test_agent_tool_exchange_survives_round_trip(zep: Counted) -> None:
 
 async def test_memory_block_adds_context_and_stores_flushed(zep: Counted) -> None:
     """Memory flushes old messages into Zep through the block and shows Zep's context."""
-    block = ZepMemoryBlock(session_id="s1", client=zep.client, async_client=zep.async_client)
+    # priority=0: never truncated; the 60-token limit here leaves no room for the context.
+    block = ZepMemoryBlock(
+        session_id="s1", priority=0, client=zep.client, async_client=zep.async_client
+    )
     memory = Memory.from_defaults(
         session_id="local",
         token_limit=60,

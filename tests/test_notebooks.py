@@ -33,6 +33,15 @@ EXPECTED = {
         "[('seat', {'content': 'Jane prefers window seats'})]",
     ],
     "search_and_context.ipynb": ["I'm allergic to peanuts", "[notebook-search-2]", "True"],
+    "llama_index_agent_memory.ipynb": [
+        "2 messages stored",
+        "6 messages stored",
+        "<zep_memory>",
+        "user: I live in Porto and keep bees",
+        "user: What do I keep?",
+        "- user: I live in Porto and keep bees",
+        "restored ZepAgentMemory; API key in payload: False",
+    ],
 }
 
 

@@ -71,14 +71,14 @@ def test_mmr_search_type_over_the_wire(client: ZepClient) -> None:
     assert len(hits) == 2 and all(h.score is not None for h in hits)
 
 
-def test_metadata_filter_and_legacy_jsonpath(client: ZepClient) -> None:
-    """A metadata filter matches top-level keys; the legacy JSONPath form does not fail."""
+def test_metadata_filter_and_jsonpath(client: ZepClient) -> None:
+    """A metadata filter matches top-level keys; Zep's JSONPath form is evaluated, not ignored."""
     hits = client.search_memory("s", "Biscuit", metadata={"i": 0})
     assert [h.message.content for h in hits if h.message] == [CORPUS[0]]
-    legacy = client.search_memory(
-        "s", "Biscuit", metadata={"where": {"jsonpath": "$[*] ? (@.i == 1)"}}
+    jsonpath = client.search_memory(
+        "s", "Biscuit", metadata={"where": {"jsonpath": "$[*] ? (@.i == 4)"}}
     )
-    assert len(legacy) == 2
+    assert [h.message.content for h in jsonpath if h.message] == [CORPUS[4]]
     only_filter = client.search_memory("s", None, metadata={"i": 3})
     assert [h.message.content for h in only_filter if h.message] == [CORPUS[3]]
 

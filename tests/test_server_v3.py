@@ -154,8 +154,7 @@ def test_ignore_roles_store_but_do_not_extract(server: ZepServer, http: httpx.Cl
     [
         ({"reranker": "cross_encoder"}, "reranker"),
         ({"reranker": "node_distance", "center_node_uuid": "x"}, "reranker"),
-        ({"scope": "thread_summaries"}, "scope"),
-        ({"scope": "auto"}, "scope"),
+        ({"scope": "auto", "max_characters": 0}, "max_characters"),
         ({"search_filters": {"property_filters": [{"property_name": "x"}]}}, "property_filters"),
         ({"search_filters": {"episode_metadata_filters": {"and": []}}}, "episode_metadata"),
         ({"limit": 0}, "limit"),
@@ -355,6 +354,16 @@ def test_thread_summary_appears_once_written(http: httpx.Client) -> None:
     assert summary.status_code == 200
     body = summary.json()
     assert body["thread_id"] == "t1" and "sailing" in body["summary"] and body["uuid"]
+    found = http.post(
+        "graph/search", json={"user_id": "jane", "query": "sailing", "scope": "thread_summaries"}
+    ).json()["thread_summaries"]
+    assert [(s["name"], s["uuid"], s["score"]) for s in found] == [("t1", body["uuid"], 1.0)]
+    assert (
+        http.post(
+            "graph/search", json={"user_id": "jane", "query": "golf", "scope": "thread_summaries"}
+        ).json()["thread_summaries"]
+        == []
+    )
 
 
 def test_graph_items_by_uuid_and_per_graph(server: ZepServer, http: httpx.Client) -> None:
@@ -392,22 +401,27 @@ def test_graph_items_by_uuid_and_per_graph(server: ZepServer, http: httpx.Client
     assert http.get("graph/episodes/user/nobody").status_code == 404
 
 
+BIG = str(2**63 - 1)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "params", "body"),
     [
-        ("GET", "threads", {"page_size": "1" + "0" * 30}, None),
-        ("GET", "threads/t1/messages", {"limit": "1" + "0" * 30}, None),
-        ("GET", "threads/t1/messages", {"lastn": "1" + "0" * 30}, None),
-        ("GET", "users-ordered", {"pageSize": "1" + "0" * 30}, None),
-        ("GET", "graph/list-all", {"pageSize": "1" + "0" * 30}, None),
-        ("GET", "graph/episodes/user/jane", {"lastn": "1" + "0" * 30}, None),
-        ("POST", "graph/edge/user/jane", {}, {"limit": 10**30}),
+        ("GET", "threads", {"page_size": BIG}, None),
+        ("GET", "threads", {"page_size": BIG, "page_number": "3"}, None),
+        ("GET", "threads/t1/messages", {"limit": BIG, "cursor": "3"}, None),
+        ("GET", "threads/t1/messages", {"limit": BIG}, None),
+        ("GET", "threads/t1/messages", {"lastn": BIG}, None),
+        ("GET", "users-ordered", {"pageSize": BIG}, None),
+        ("GET", "graph/list-all", {"pageSize": BIG}, None),
+        ("GET", "graph/episodes/user/jane", {"lastn": BIG}, None),
+        ("POST", "graph/edge/user/jane", {}, {"limit": 2**63 - 1}),
     ],
 )
 def test_huge_page_sizes_read_everything_instead_of_failing(
     http: httpx.Client, method: str, path: str, params: dict[str, str], body: Any
 ) -> None:
-    """A count beyond SQLite's 64-bit integers means "all of them", not a 500."""
+    """The largest 64-bit count, or an offset past it, reads everything instead of a 500."""
     _user_and_thread(http)
     _say(http, "t1", "I live in Oslo.")
     response = http.request(method, path, params=params, json=body)
@@ -448,3 +462,40 @@ def test_strict_ontology_makes_no_generic_entities(http: httpx.Client) -> None:
     assert [n["name"] for n in http.post("graph/node/user/jane", json={}).json()] == ["Jane"]
     refused = _say(http, "t1", "x", strict_ontology="yes")
     assert refused.status_code == 400 and "strict_ontology" in refused.json()["message"]
+
+
+def test_auto_scope_answers_a_fitted_context_block(http: httpx.Client) -> None:
+    """scope=auto returns the graph's block for the query, without summary, within the budget."""
+    _user_and_thread(http)
+    _say(http, "t1", "I live in Oslo. I love skiing in Norway. I own a red kayak.")
+    query = {"user_id": "jane", "query": "skiing", "scope": "auto"}
+    full = http.post("graph/search", json=query).json()
+    assert "<USER_SUMMARY>" not in full["context"]
+    assert "Jane: I love skiing in Norway." in full["context"] and "edges" not in full
+    small = http.post("graph/search", json={**query, "max_characters": 300}).json()["context"]
+    assert len(small) <= 300 and "<FACTS>" in small and "</FACTS>" in small
+    raw = http.post("graph/search", json={**query, "return_raw_results": True}).json()
+    assert raw["edges"][0]["fact"] == "Jane: I love skiing in Norway."
+    assert http.post("graph/search", json={**query, "max_characters": 5}).json()["context"] == ""
+
+
+def test_a_deleted_graphs_id_is_not_reused(http: httpx.Client) -> None:
+    """Graph.id is on the wire: a graph created after a delete gets a new one."""
+    first = http.post("graph/create", json={"graph_id": "g1"}).json()["id"]
+    assert http.delete("graph/g1").status_code == 200
+    assert http.post("graph/create", json={"graph_id": "g2"}).json()["id"] != first
+
+
+def test_backfilled_older_statement_does_not_end_the_current_one(http: httpx.Client) -> None:
+    """A fact sent later but dated earlier is stored as already ended; the current one stays."""
+    _user_and_thread(http)
+    body = {"messages": [{"role": "user", "name": "Jane", "content": "I live in Lisbon."}]}
+    body["messages"][0]["created_at"] = "2024-05-01T00:00:00Z"
+    http.post("threads/t1/messages", json=body)
+    body["messages"][0] |= {"content": "I live in Rome.", "created_at": "2020-01-01T00:00:00Z"}
+    http.post("threads/t1/messages", json=body)
+    edges = {e["fact"]: e for e in http.post("graph/edge/user/jane", json={}).json()}
+    lisbon, rome = edges["Jane: I live in Lisbon."], edges["Jane: I live in Rome."]
+    assert lisbon["invalid_at"] is None
+    assert rome["valid_at"] == "2020-01-01T00:00:00.000000Z"
+    assert rome["invalid_at"] == lisbon["valid_at"] == "2024-05-01T00:00:00.000000Z"

@@ -140,6 +140,11 @@ def test_graph_search_every_scope_graph_add_and_standalone_graphs(served: ServeP
         assert 1 <= len(episodes.episodes) <= 2
         sources = {{e.source for e in episodes.episodes}}
         assert sources == {{"message", "text"}}, episodes
+        auto = client.graph.search(user_id={user!r}, query="hiking", scope="auto",
+                                   max_characters=1000)
+        assert "I like hiking" in auto.context and len(auto.context) <= 1000, auto
+        summaries = client.graph.search(user_id={user!r}, query="hiking", scope="thread_summaries")
+        assert summaries.thread_summaries == []  # a 1-message thread has no summary yet
         try:
             client.graph.search(user_id={user!r}, query="x", limit=51)
             raise SystemExit("limit 51 must be refused")

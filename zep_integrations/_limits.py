@@ -22,6 +22,21 @@ Deeper values are refused on write, so a stored value is always one every reader
 MAX_JSON_INT = 2**63 - 1
 """Largest integer magnitude stored: SQLite's and most JSON readers' 64-bit limit."""
 
+MAX_BODY_DEPTH = MAX_JSON_DEPTH + 8
+"""Deepest nesting of a whole request body: :data:`MAX_JSON_DEPTH` for the values inside it plus
+the few levels of the envelope around them (``{"messages": [{"metadata": ...}]}``)."""
+
+MAX_BATCH_ITEMS = 10_000
+"""Most items in one array of a request: documents per add, IDs per batch get, delete or end,
+sessions per search, classes per classification. Larger batches are split by the caller; the
+bound keeps every per-request loop (and the time one request holds the write lock) short."""
+
+MAX_SCHEMA_FIELDS = 100
+"""Most fields in one ``extract`` schema (Zep's structured extraction is meant for a handful)."""
+
+MAX_SEARCH_LIMIT = 1_000
+"""Largest ``limit`` of a search: more hits than this are a listing, not a search."""
+
 
 def check_id(value: Any, what: str = "id") -> str:
     """Return ``value`` when it is a usable ID, else raise with a message saying why.
@@ -54,12 +69,12 @@ def check_text(value: str, what: str) -> None:
         ) from exc
 
 
-def check_json_value(value: Any, what: str) -> None:
+def check_json_value(value: Any, what: str, *, max_depth: int = MAX_JSON_DEPTH) -> None:
     """Raise when ``value`` is not JSON that every Zep reader can round-trip.
 
-    Refused: nesting deeper than :data:`MAX_JSON_DEPTH`, NaN and infinities, integers beyond 64
-    bits, lone surrogates in strings or keys, non-string keys and non-JSON types. Iterative, so
-    a hostile depth cannot exhaust the interpreter stack.
+    Refused: nesting deeper than ``max_depth`` (:data:`MAX_JSON_DEPTH`), NaN and infinities,
+    integers beyond 64 bits, lone surrogates in strings or keys, non-string keys and non-JSON
+    types. Iterative, so a hostile depth cannot exhaust the interpreter stack.
 
     Raises:
         TypeError: a value or key of a type JSON cannot carry.
@@ -83,10 +98,8 @@ def check_json_value(value: Any, what: str) -> None:
                     f"{what} holds {item!r}, which JSON cannot carry; use null or a string"
                 )
         elif isinstance(item, (dict, list, tuple)):
-            if depth > MAX_JSON_DEPTH:
-                raise ValueError(
-                    f"{what} is nested more than {MAX_JSON_DEPTH} levels deep; flatten it"
-                )
+            if depth > max_depth:
+                raise ValueError(f"{what} is nested more than {max_depth} levels deep; flatten it")
             if isinstance(item, dict):
                 for key, child in item.items():
                     if not isinstance(key, str):

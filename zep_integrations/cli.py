@@ -35,6 +35,27 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="require 'Authorization: Api-Key KEY' (default $ZEP_SERVER_API_KEY)",
     )
+    serve.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve without an API key on a non-loopback --host (a deliberate choice)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="NAME[:PORT]",
+        help="another Host name to answer to, repeatable (default $ZEP_SERVER_ALLOWED_HOSTS, "
+        "comma-separated); loopback names and --host are always allowed",
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="a browser origin allowed to call, e.g. https://app.example, repeatable "
+        "(default $ZEP_SERVER_ALLOWED_ORIGINS, comma-separated); others get 403",
+    )
     serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
     serve.add_argument(
         "--deterministic",
@@ -75,20 +96,35 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     db = args.db or os.environ.get(_config.ENV_DB_PATH) or _config.default_db_path()
     # Deliberately not ZEP_API_KEY: that one is the *client's* key for Zep Cloud.
+    # An empty value (`--api-key ""`, or `ZEP_SERVER_API_KEY=` set but empty) is passed on as
+    # empty, and refused: it must never mean "no authentication".
     api_key = args.api_key if args.api_key is not None else os.environ.get("ZEP_SERVER_API_KEY")
     try:
         serve(
             args.host,
             args.port,
             db,
-            api_key or None,
+            api_key,
             args.log_level,
             deterministic=args.deterministic,
+            no_auth=args.no_auth,
+            allowed_hosts=_listed(args.allowed_host, "ZEP_SERVER_ALLOWED_HOSTS"),
+            allowed_origins=_listed(args.allowed_origin, "ZEP_SERVER_ALLOWED_ORIGINS"),
         )
+    except ValueError as exc:
+        print(f"zep-integrations serve: {exc}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:
         print(f"zep-integrations serve: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _listed(given: list[str] | None, env: str) -> list[str]:
+    """Option values, else the comma-separated environment variable (argument beats env)."""
+    if given is not None:
+        return given
+    return [item.strip() for item in os.environ.get(env, "").split(",") if item.strip()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

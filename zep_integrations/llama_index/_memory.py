@@ -1,4 +1,4 @@
-"""``ZepMemory`` (a LlamaIndex ``BaseMemory``) and ``ZepMemoryBlock`` (for ``Memory``)."""
+"""``ZepMemory``: a LlamaIndex ``BaseMemory`` over one Zep session (the block is in ``_block``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.memory import BaseMemory
-from llama_index.core.memory.memory import BaseMemoryBlock
 from pydantic import Field, PrivateAttr
 
 from zep_integrations import _sessions
@@ -24,7 +23,7 @@ from zep_integrations.llama_index._convert import (
     with_context,
 )
 
-__all__ = ["ZepMemory", "ZepMemoryBlock"]
+__all__ = ["ZepMemory"]
 
 DEFAULT_WINDOW = 12
 DEFAULT_CONTEXT_TEMPLATE = "Relevant context from long-term memory:\n{context}"
@@ -288,65 +287,3 @@ class ZepMemory(BaseMemory):
     async def areset(self) -> None:
         """Async :meth:`reset`."""
         await self._clients.asynchronous.run(self._reset_flow())
-
-
-class ZepMemoryBlock(BaseMemoryBlock[str]):
-    """A ``Memory`` block that adds Zep's long-term context and stores flushed messages in Zep.
-
-    ``Memory`` keeps recent messages itself and hands the ones it flushes out of its short-term
-    window to :meth:`aput`, which writes them to the Zep session in one request (per 30);
-    :meth:`aget` returns Zep's context for the session (one request), which ``Memory`` inserts
-    into its system message.
-
-    Args:
-        session_id: The Zep session.
-        user_id: Owner of the session, created with it when missing.
-        client: Sync client (its async twin is derived); default: created on first use.
-        async_client: Async client.
-        name: Block name shown in the memory template.
-
-    Example:
-        >>> import asyncio, os, tempfile
-        >>> from llama_index.core.memory import Memory
-        >>> from zep_integrations import ZepClient
-        >>> client = ZepClient(db_path=os.path.join(tempfile.mkdtemp(), "z.db"))
-        >>> block = ZepMemoryBlock(session_id="s1", client=client)
-        >>> memory = Memory.from_defaults(session_id="s1", memory_blocks=[block])
-        >>> asyncio.run(block.aget())
-        ''
-    """
-
-    name: str = "zep_memory"
-    session_id: str = Field(min_length=1)
-    user_id: str | None = None
-    max_content_chars: int = Field(default=MAX_CONTENT_CHARS, gt=1)
-
-    _clients: ClientPair = PrivateAttr()
-    _known: bool = PrivateAttr(default=False)
-
-    def __init__(
-        self,
-        *,
-        session_id: str,
-        client: ZepClient | None = None,
-        async_client: AsyncZepClient | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**{**kwargs, "session_id": session_id})
-        self._clients = ClientPair(client, async_client)
-
-    async def _aget(self, messages: list[ChatMessage] | None = None, **block_kwargs: Any) -> str:
-        # lastn=1: only the context is used; a missing session has none.
-        memory = await self._clients.asynchronous.run(
-            _sessions.read_memory(self.session_id, lastn=1)
-        )
-        return context_text(memory) or ""
-
-    async def _aput(self, messages: list[ChatMessage]) -> None:
-        if not messages:
-            return
-        wire = [message_to_zep(msg, max_content_chars=self.max_content_chars) for msg in messages]
-        await self._clients.asynchronous.run(
-            _flows.write(self.session_id, wire, user_id=self.user_id, session_known=self._known)
-        )
-        self._known = True

@@ -29,6 +29,8 @@ from zep_integrations.server.storage import Storage
 if TYPE_CHECKING:
     import httpx
 
+    from zep_integrations.server.guard import Guard
+
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "ROUTES", "ZepServer"]
 
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -111,8 +113,10 @@ class ZepServer:
         clock: Callable[[], datetime] | None = None,
         uuid_factory: Callable[[], str] | None = None,
     ) -> None:
+        if api_key is not None and not api_key:
+            raise ValueError("api_key must not be empty; pass None to require no key")
         self.db_path = Path(db_path)
-        self._api_key = api_key or None
+        self._api_key = api_key
         self.max_body_bytes = max_body_bytes
         self.storage = Storage(self.db_path)
         new_uuid = uuid_factory or new_uuid7
@@ -165,11 +169,15 @@ class ZepServer:
 
         return AsyncServerTransport(self)
 
-    def asgi(self) -> Any:
-        """An ASGI application serving this server."""
+    def asgi(self, guard: Guard | None = None) -> Any:
+        """An ASGI application serving this server.
+
+        Pass a :class:`~zep_integrations.server.guard.Guard` for the address it is served on:
+        without one, Host, Origin and content type are not checked (:func:`serve` builds one).
+        """
         from zep_integrations.server.asgi import ASGIApp
 
-        return ASGIApp(self)
+        return ASGIApp(self, guard)
 
     def close(self) -> None:
         """Close the database connection."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from zep_integrations.server.graph_owner import (
@@ -184,7 +185,9 @@ def record_facts(
     A fact the owner already holds (same text, still valid) is skipped. A speaker's new fact with
     the same relation name as one of their current ones but another entity ("Jane: I live in
     Paris" after "Jane: I live in Rome") ends the old one: its ``invalid_at`` becomes the new
-    fact's ``valid_at`` and its ``expired_at`` now. Returns the UUIDs of the stored facts.
+    fact's ``valid_at`` and its ``expired_at`` now. When the new fact is the older one (history
+    added late, with an earlier ``created_at``), it is the one stored as ended, at the other's
+    ``valid_at``. Returns the UUIDs of the stored facts.
     """
     stored: list[str] = []
     column = owner.column
@@ -197,24 +200,33 @@ def record_facts(
         entities = [] if strict_ontology else not_the_user(owner, hooks.extract_entities(fact))
         name = hooks.relation_name(fact, entities[0] if entities else None)
         speaker = _speaker(fact)
+        invalid_at: str | None = None
         # Only a speaker's own statements supersede each other ("Jane: I live in ..."); two
         # third-person facts with one relation name may both hold (two capitals).
         if speaker and entities and name not in ("STATES", "RELATES_TO"):
             for old in conn.execute(
-                f"SELECT id, content, entities FROM facts WHERE {column} = ? AND name = ?"
-                " AND invalid_at IS NULL",
+                f"SELECT id, content, entities, valid_at, created_at FROM facts"
+                f" WHERE {column} = ? AND name = ? AND invalid_at IS NULL",
                 (owner.rowid, name),
             ).fetchall():
                 old_entities = loads(old["entities"]) or []
-                if _speaker(old["content"]) == speaker and old_entities[:1] != entities[:1]:
+                if _speaker(old["content"]) != speaker or old_entities[:1] == entities[:1]:
+                    continue
+                old_valid = old["valid_at"] or old["created_at"]
+                if _instant(old_valid) <= _instant(valid_at):
                     conn.execute(
                         "UPDATE facts SET invalid_at = ?, expired_at = ? WHERE id = ?",
                         (valid_at, now, old["id"]),
                     )
+                else:
+                    # Back-filled history: the older statement ended when the newer one began.
+                    if invalid_at is None or _instant(old_valid) < _instant(invalid_at):
+                        invalid_at = old_valid
         fact_uuid = new_uuid()
         conn.execute(
             f"INSERT INTO facts(uuid, session_id, {column}, content, rating, created_at, name,"
-            " entities, episodes, valid_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+            " entities, episodes, valid_at, invalid_at)"
+            " VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
             (
                 fact_uuid,
                 session_rowid,
@@ -225,10 +237,15 @@ def record_facts(
                 dumps(entities),
                 dumps(list(episodes)),
                 valid_at,
+                invalid_at,
             ),
         )
         stored.append(fact_uuid)
     return stored
+
+
+def _instant(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def _unique(facts: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str]]]:

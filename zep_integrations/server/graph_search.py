@@ -3,8 +3,9 @@
 Stable names for the v3 and v4 routes:
 
 * :class:`GraphQuery` (query, limit, reranker, filters), then :func:`search_edges`,
-  :func:`search_nodes`, :func:`search_episodes`: each returns wire dicts (v3 shapes, see
-  ``graph.py``) best first, each with ``score`` and ``relevance`` in ``[0, 1]``.
+  :func:`search_nodes`, :func:`search_episodes`, :func:`search_thread_summaries`: each returns
+  wire dicts (v3 shapes, see ``graph.py``) best first, each with ``score`` and ``relevance``
+  in ``[0, 1]``.
 * :func:`graph_context`: the context block of a user's graph for a query;
   :func:`thread_context`: the same with the thread's latest messages as the query.
 
@@ -43,6 +44,7 @@ __all__ = [
     "search_edges",
     "search_episodes",
     "search_nodes",
+    "search_thread_summaries",
     "thread_context",
 ]
 
@@ -240,14 +242,61 @@ def search_episodes(conn: sqlite3.Connection, owner: Owner, q: GraphQuery) -> li
     return _select(episodes, q, "content")
 
 
+def search_thread_summaries(
+    conn: sqlite3.Connection, owner: Owner, q: GraphQuery
+) -> list[dict[str, Any]]:
+    """The current summaries of the user's threads matching ``q`` (``GraphitiSagaNode`` shape).
+
+    A thread's summary is rewritten as it grows (``routes_memory._summarise``); only each
+    thread's newest one counts. A standalone graph has no threads, so none.
+    """
+    if owner.kind != "user":
+        return []
+    sessions = {
+        int(r[0]): str(r[1])
+        for r in conn.execute("SELECT id, session_id FROM sessions WHERE user_id = ?", (owner.key,))
+    }
+    ranked = search.search_fts(
+        conn, "summaries_fts", q.text, [f"s{i}" for i in sessions], q.candidates
+    )
+    hits = []
+    for row, score in search.ranked_rows(conn, "summaries", search.normalise(ranked)):
+        newest = conn.execute(
+            "SELECT max(id) FROM summaries WHERE session_id = ?", (row["session_id"],)
+        ).fetchone()[0]
+        if newest != row["id"]:
+            continue
+        item = {
+            "uuid": row["uuid"],
+            "name": sessions[int(row["session_id"])],
+            "labels": ["ThreadSummary"],
+            "summary": row["content"],
+            "created_at": row["created_at"],
+            "last_summarized_at": row["created_at"],
+            "score": score,
+            "relevance": score,
+        }
+        hits.append((item, score))
+    return _select(hits, q, "summary")
+
+
 def graph_context(
-    conn: sqlite3.Connection, owner: Owner, query: str, hooks: GraphIntelligence
+    conn: sqlite3.Connection,
+    owner: Owner,
+    query: str,
+    hooks: GraphIntelligence,
+    *,
+    with_user_summary: bool = True,
+    max_characters: int | None = None,
 ) -> str:
     """The context block of ``owner``'s graph for ``query`` (section 5.1 of the contract file).
 
     Facts: those matching the query (newest terms first), then the newest others, at most
     ``CONTEXT_FACTS``, each with its validity range. Entities: those of the chosen facts, at most
-    ``CONTEXT_ENTITIES``. The user summary comes first for a user's graph.
+    ``CONTEXT_ENTITIES``. The user summary comes first for a user's graph (unless
+    ``with_user_summary`` is false, as for v3 ``scope="auto"`` search). With ``max_characters``,
+    the least relevant entities, then facts, are left out until the block fits (the summary is
+    never cut: a block that cannot fit is ``""``).
     """
     chosen = [row for row, _ in _fact_hits(conn, owner, query, CONTEXT_FACTS, newest=True)]
     seen = {int(row["id"]) for row in chosen}
@@ -270,8 +319,19 @@ def graph_context(
         ContextEntity(names[key], entity_node_json(owner, names[key], rows)["summary"])
         for key, rows in list(about.items())[:CONTEXT_ENTITIES]
     ]
-    summary = user_summary(conn, owner, hooks) if owner.kind == "user" else ""
-    return hooks.format_context(summary, facts, entities)
+    summary = ""
+    if with_user_summary and owner.kind == "user":
+        summary = user_summary(conn, owner, hooks)
+    text = hooks.format_context(summary, facts, entities)
+    while max_characters is not None and len(text) > max_characters:
+        if entities:
+            entities.pop()
+        elif facts:
+            facts.pop()
+        else:
+            return ""
+        text = hooks.format_context(summary, facts, entities)
+    return text
 
 
 def thread_context(

@@ -18,10 +18,27 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from zep_integrations._limits import (
+    MAX_BATCH_ITEMS,
+    MAX_BODY_DEPTH,
+    MAX_JSON_INT,
+    check_id,
+    check_json_value,
+)
 from zep_integrations.server.memory import MemoryIntelligence
 from zep_integrations.server.storage import Storage
 
-__all__ = ["Api", "Ctx", "Env", "HTTPError", "Request", "Response", "Route", "handle"]
+__all__ = [
+    "Api",
+    "Ctx",
+    "Env",
+    "HTTPError",
+    "Request",
+    "Response",
+    "Route",
+    "check_batch",
+    "handle",
+]
 
 logger = logging.getLogger("zep_integrations.server")
 
@@ -106,6 +123,18 @@ class Ctx:
         """Whether the caller is zep-python 2.x, whose bodies differ in two places (section 7)."""
         return self.request.headers.get("x-fern-sdk-name", "").lower() == "zep-python"
 
+    def sdk_major(self, name: str) -> int | None:
+        """The major version of the official SDK ``name`` making this call, else ``None``.
+
+        Fern-generated SDKs (zep-cloud, zep-python 2.x) send ``X-Fern-SDK-Name`` and
+        ``X-Fern-SDK-Version``; where their generated types disagree on a body's shape, the
+        server answers each the shape it parses (see ``routes_documents.add_documents``).
+        """
+        if self.request.headers.get("x-fern-sdk-name", "").lower() != name:
+            return None
+        major = self.request.headers.get("x-fern-sdk-version", "").strip().split(".")[0]
+        return int(major) if major.isdigit() and len(major) < 6 else None
+
     def q(self, *names: str) -> str | None:
         """The first present (non-empty) query parameter among ``names``."""
         for name in names:
@@ -113,17 +142,25 @@ class Ctx:
                 return self._query[name]
         return None
 
-    def q_int(self, *names: str, minimum: int | None = 0) -> int | None:
-        """An integer query parameter; 400 when malformed or below ``minimum``."""
+    def q_int(
+        self, *names: str, minimum: int | None = 0, maximum: int = MAX_JSON_INT
+    ) -> int | None:
+        """An integer query parameter; 400 when malformed or outside ``[minimum, maximum]``.
+
+        ``maximum`` defaults to the 64-bit limit, so no parameter reaches SQLite (or arithmetic
+        before it) as an integer it cannot bind.
+        """
         raw = self.q(*names)
         if raw is None:
             return None
         try:
             value = int(raw)
         except ValueError:
-            raise HTTPError(400, f"{names[0]} must be an integer, got {raw!r}") from None
+            raise HTTPError(400, f"{names[0]} must be an integer, got {raw[:40]!r}") from None
         if minimum is not None and value < minimum:
             raise HTTPError(400, f"{names[0]} must be >= {minimum}")
+        if abs(value) > maximum:
+            raise HTTPError(400, f"{names[0]} must be at most {maximum}")
         return value
 
     def q_float(self, name: str) -> float | None:
@@ -151,14 +188,30 @@ class Ctx:
         raise HTTPError(400, f"{name} must be true or false, got {raw!r}")
 
     def json(self) -> Any:
-        """The decoded JSON body (``None`` when empty); 400 when malformed."""
+        r"""The decoded JSON body (``None`` when empty); 400 when malformed or not storable.
+
+        Refused here, for every route at once: ``NaN``/``Infinity`` literals and numbers that
+        overflow to infinity (``1e999``), integers beyond 64 bits, lone surrogates (``"\ud800"``),
+        and nesting deeper than :data:`~zep_integrations._limits.MAX_BODY_DEPTH`. A body nested
+        100,000 deep stops the C parser at Python's recursion limit (a clean ``RecursionError``,
+        not a crash), which reads as the same 400.
+        """
         body = self.request.body
         if not body.strip():
             return None
         try:
-            return json.loads(body)
+            value = json.loads(body, parse_constant=_refuse_constant)
+        except RecursionError:
+            raise HTTPError(
+                400, f"request body is nested more than {MAX_BODY_DEPTH} levels deep"
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise HTTPError(400, f"request body is not valid JSON: {exc}") from None
+        try:
+            check_json_value(value, "request body", max_depth=MAX_BODY_DEPTH)
+        except (ValueError, TypeError) as exc:
+            raise HTTPError(400, str(exc)) from None
+        return value
 
     def obj(self) -> dict[str, Any]:
         """The JSON body as an object (an empty body reads as ``{}``)."""
@@ -174,6 +227,10 @@ class Ctx:
         from zep_integrations.server.records import rfc3339
 
         return rfc3339(self.env.clock())
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; send null or a string instead")
 
 
 def _kind(value: Any) -> str:
@@ -203,13 +260,31 @@ def field_str(
     return value
 
 
+def field_id(body: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
+    """An ID field (user, session, document): non-empty, at most ``MAX_ID_CHARS``; else 400."""
+    value = field_str(body, key, required=required, empty_ok=False)
+    if value is not None:
+        try:
+            check_id(value, key)
+        except ValueError as exc:
+            raise HTTPError(400, str(exc)) from None
+    return value
+
+
 def field_map(body: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    """An object field; 400 on a wrong type."""
+    """An object field (metadata and the like); 400 on a wrong type or a value too deep to store.
+
+    The nesting limit counts from the value itself, so it is the same whichever body carries it.
+    """
     value = body.get(key)
     if value is None:
         return None
     if not isinstance(value, dict):
         raise HTTPError(400, f"{key} must be an object, got {_kind(value)}")
+    try:
+        check_json_value(value, key)
+    except (ValueError, TypeError) as exc:
+        raise HTTPError(400, str(exc)) from None
     return value
 
 
@@ -230,16 +305,29 @@ def field_int(body: Mapping[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise HTTPError(400, f"{key} must be an integer, got {_kind(value)}")
+    if abs(value) > MAX_JSON_INT:
+        raise HTTPError(400, f"{key} must be at most {MAX_JSON_INT}")
     return value
 
 
+def check_batch(items: Sequence[Any], what: str) -> None:
+    """400 when an array of a request holds more than ``MAX_BATCH_ITEMS`` items."""
+    if len(items) > MAX_BATCH_ITEMS:
+        raise HTTPError(
+            400,
+            f"{what} has {len(items)} items; at most {MAX_BATCH_ITEMS} are accepted per request,"
+            " split it into several requests",
+        )
+
+
 def field_strs(body: Mapping[str, Any], key: str) -> list[str] | None:
-    """A list-of-strings field; 400 on a wrong type."""
+    """A list-of-strings field of at most ``MAX_BATCH_ITEMS``; 400 on a wrong type or size."""
     value = body.get(key)
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise HTTPError(400, f"{key} must be an array of strings")
+    check_batch(value, key)
     return value
 
 
@@ -361,7 +449,13 @@ def handle(
     if len(request.body) > max_body_bytes:
         return fail(413, "request body too large")
     # Split first, then decode: the client escapes "/" inside IDs as %2F (section 8.10).
-    segments = [unquote(seg) for seg in path[len(api.prefix) :].rstrip("/").split("/")]
+    # Strict UTF-8: with replacement characters "caf%E9" and "caf%FF" would name one session.
+    try:
+        segments = [
+            unquote(seg, errors="strict") for seg in path[len(api.prefix) :].rstrip("/").split("/")
+        ]
+    except UnicodeDecodeError:
+        return fail(400, "the path holds percent-escapes that are not UTF-8; encode IDs as UTF-8")
     method = request.method.upper()
     known_path = False
     for route in api.routes:
@@ -370,6 +464,11 @@ def handle(
             if route.match(route.method, segments) is not None:
                 known_path = True
             continue
+        try:
+            for name, arg in args.items():
+                check_id(arg, name)
+        except ValueError as exc:
+            return fail(400, str(exc))
         try:
             status, value = api.run(Ctx(env, request, args), route)
         except HTTPError as exc:

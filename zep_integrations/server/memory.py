@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from zep_integrations._limits import MAX_BODY_DEPTH, MAX_SCHEMA_FIELDS, check_json_value
 from zep_integrations.server import search
 from zep_integrations.server.records import fact_json, message_json, summary_json
 
@@ -176,11 +177,28 @@ def turns_of(rows: Sequence[sqlite3.Row]) -> list[Turn]:
 
 
 def parse_schema(text: str) -> dict[str, Any]:
-    """Parse the ``model_schema`` JSON text of ``extract``; raises ``ValueError`` if unusable."""
-    value = json.loads(text)
+    """Parse the ``model_schema`` JSON text of ``extract``; raises ``ValueError`` if unusable.
+
+    Bounded like a request body: at most ``MAX_SCHEMA_FIELDS`` properties (the extraction loops
+    over each against every turn) and the usual nesting, number and text limits.
+    """
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError(f"it is nested more than {MAX_BODY_DEPTH} levels deep") from None
+    check_json_value(value, "model_schema", max_depth=MAX_BODY_DEPTH)
     if not isinstance(value, dict):
         raise ValueError("model_schema must be a JSON object")
+    properties = value.get("properties")
+    if isinstance(properties, dict) and len(properties) > MAX_SCHEMA_FIELDS:
+        raise ValueError(
+            f"it has {len(properties)} properties; at most {MAX_SCHEMA_FIELDS} are extracted"
+        )
     return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def last_messages(conn: sqlite3.Connection, session_rowid: int, n: int) -> list[sqlite3.Row]:

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +73,7 @@ def start_serve(
     log_level: str = "warning",
     output: IO[bytes] | int | None = subprocess.DEVNULL,
     timeout: float = 20.0,
+    extra_args: Sequence[str] = (),
 ) -> ServeProcess:
     """Start ``zep-integrations serve`` on ``db_path`` and return once ``/healthz`` answers.
 
@@ -85,6 +86,7 @@ def start_serve(
         log_level: uvicorn's log level.
         output: Where the child's stdout and stderr go.
         timeout: Seconds to wait for the server to answer.
+        extra_args: More ``serve`` options (``--no-auth``, ``--allowed-host`` ...).
 
     Raises:
         RuntimeError: the server exited or did not answer within ``timeout``.
@@ -98,6 +100,7 @@ def start_serve(
         args += ["--api-key", api_key]
     if deterministic:
         args.append("--deterministic")
+    args += list(extra_args)
     # The child must import this very package, installed or not.
     path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "PYTHONPATH": path}

@@ -126,7 +126,12 @@ def summary_json(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def collection_json(row: sqlite3.Row, counts: tuple[int, int], dims: int | None) -> dict[str, Any]:
-    """A DocumentCollection object; ``counts`` is (documents, documents with an embedding)."""
+    """A DocumentCollection object; ``counts`` is (documents, documents searchable).
+
+    Zep embeds documents in the background and reports progress in ``document_embedded_count``;
+    the official examples poll until it equals ``document_count``. Here a document is indexed
+    for search in the transaction that stores it, so every stored document counts as embedded.
+    """
     return {
         "uuid": row["uuid"],
         "name": row["name"],
@@ -153,7 +158,8 @@ def document_json(row: sqlite3.Row, score: float | None = None) -> dict[str, Any
         "content": row["content"],
         "metadata": loads(row["metadata"]),
         "embedding": embedding,
-        "is_embedded": embedding is not None,
+        # Searchable from the moment it is stored (see collection_json).
+        "is_embedded": True,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from typing import Any
 
+from zep_integrations._limits import MAX_SEARCH_LIMIT
 from zep_integrations.server import search
 from zep_integrations.server.handler import (
     Ctx,
     HTTPError,
     Route,
+    check_batch,
     field_map,
     field_num,
     field_str,
@@ -28,15 +31,16 @@ def _find(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
 
 
 def _collection(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    count, embedded = conn.execute(
-        "SELECT count(*), count(embedding) FROM documents WHERE collection_id = ?", (row["id"],)
-    ).fetchone()
+    # Every stored document is searchable at once: all of them count as embedded.
+    count = conn.execute(
+        "SELECT count(*) FROM documents WHERE collection_id = ?", (row["id"],)
+    ).fetchone()[0]
     sample = conn.execute(
         "SELECT embedding FROM documents WHERE collection_id = ? AND embedding IS NOT NULL LIMIT 1",
         (row["id"],),
     ).fetchone()
     dims = len(loads(sample[0])) if sample else None
-    return collection_json(row, (int(count), int(embedded)), dims)
+    return collection_json(row, (int(count), int(count)), dims)
 
 
 def list_collections(ctx: Ctx) -> tuple[int, Any]:
@@ -119,11 +123,19 @@ def _array(ctx: Ctx) -> list[Any]:
     value = ctx.json()
     if not isinstance(value, list):
         raise HTTPError(400, "request body must be a JSON array")
+    check_batch(value, "request body")
     return value
 
 
 def add_documents(ctx: Ctx) -> tuple[int, Any]:
-    """``POST collections/{name}/documents``: answers ``[[uuid, ...]]`` (section 8.6)."""
+    """``POST collections/{name}/documents``: the new documents' UUIDs, in the caller's shape.
+
+    Zep's own server answers a flat ``[uuid, ...]``, and so do zep-cloud 1.x (its generated
+    parser is ``List[str]``), zep-python 1.x and langchain-community's Zep vector store. Only
+    zep-cloud 2.x's generated types expect ``[[uuid, ...]]`` (section 8.6), and it says who it
+    is in ``X-Fern-SDK-Name``/``X-Fern-SDK-Version``: it gets the nested list, everyone else
+    the flat one. (This package's client accepts both.)
+    """
     docs = _array(ctx)
     for doc in docs:
         if not isinstance(doc, dict):
@@ -163,11 +175,15 @@ def add_documents(ctx: Ctx) -> tuple[int, Any]:
                 for uid, d in zip(uuids, docs, strict=True)
             ],
         )
-    return 200, [uuids]
+    major = ctx.sdk_major("zep-cloud")
+    return 200, ([uuids] if major is not None and major >= 2 else uuids)
 
 
 def batch_get(ctx: Ctx) -> tuple[int, Any]:
-    """``POST collections/{name}/documents/batchGet``: ``[[Document, ...]]``."""
+    """``POST collections/{name}/documents/batchGet``: ``[[Document, ...]]``.
+
+    zep-cloud 1.x parses a flat ``[Document, ...]`` here and gets one.
+    """
     body = ctx.obj()
     uuids = field_strs(body, "uuids") or []
     document_ids = field_strs(body, "document_ids") or []
@@ -176,13 +192,15 @@ def batch_get(ctx: Ctx) -> tuple[int, Any]:
         found: dict[int, sqlite3.Row] = {}
         for column, values in (("uuid", uuids), ("document_id", document_ids)):
             if values:
-                marks = ",".join("?" * len(values))
+                # json_each: one bound parameter however many IDs ("too many SQL variables").
                 for doc in conn.execute(
-                    f"SELECT * FROM documents WHERE collection_id = ? AND {column} IN ({marks})",
-                    [row["id"], *values],
+                    f"SELECT * FROM documents WHERE collection_id = ?"
+                    f" AND {column} IN (SELECT value FROM json_each(?))",
+                    [row["id"], json.dumps(values)],
                 ):
                     found[int(doc["id"])] = doc
-    return 200, [[document_json(found[key]) for key in sorted(found)]]
+    docs = [document_json(found[key]) for key in sorted(found)]
+    return 200, (docs if ctx.sdk_major("zep-cloud") == 1 else [docs])
 
 
 def _update(conn: sqlite3.Connection, ctx: Ctx, collection_id: int, update: dict[str, Any]) -> None:
@@ -226,9 +244,10 @@ def batch_delete(ctx: Ctx) -> tuple[int, Any]:
         raise HTTPError(400, "request body must be an array of document UUIDs")
     with ctx.env.store.write() as conn:
         row = _find(conn, ctx.args["name"])
-        conn.executemany(
-            "DELETE FROM documents WHERE collection_id = ? AND uuid = ?",
-            [(row["id"], uid) for uid in uuids],
+        conn.execute(
+            "DELETE FROM documents WHERE collection_id = ?"
+            " AND uuid IN (SELECT value FROM json_each(?))",
+            (row["id"], json.dumps(uuids)),
         )
     return 200, {"message": "OK"}
 
@@ -268,7 +287,7 @@ def delete_document(ctx: Ctx) -> tuple[int, Any]:
 
 def search_documents(ctx: Ctx) -> tuple[int, Any]:
     """``POST collections/{name}/search``: cosine when ``embedding`` is given, else FTS5."""
-    limit = ctx.q_int("limit")
+    limit = ctx.q_int("limit", maximum=MAX_SEARCH_LIMIT)
     body = ctx.obj()
     text = field_str(body, "text")
     metadata_filter = field_map(body, "metadata")
@@ -280,6 +299,10 @@ def search_documents(ctx: Ctx) -> tuple[int, Any]:
         raise HTTPError(400, "search_type must be similarity or mmr")
     if text is None and metadata_filter is None and embedding is None:
         raise HTTPError(400, "one of text, metadata or embedding is required")
+    try:
+        keep = search.metadata_filter(metadata_filter)
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from None
     with ctx.env.store.read() as conn:
         row = _find(conn, ctx.args["name"])
         scored: list[tuple[sqlite3.Row, float]]
@@ -302,9 +325,7 @@ def search_documents(ctx: Ctx) -> tuple[int, Any]:
                 "SELECT * FROM documents WHERE collection_id = ? ORDER BY id", (row["id"],)
             ).fetchall()
             scored = [(d, 1.0) for d in docs]
-    scored = [
-        (d, s) for d, s in scored if search.matches_filter(loads(d["metadata"]), metadata_filter)
-    ]
+    scored = [(d, s) for d, s in scored if keep(loads(d["metadata"]))]
     chosen = search.select(
         scored,
         text_of=lambda d: str(d["content"]),

@@ -9,6 +9,7 @@ import sqlite3
 import uuid as uuid_module
 from typing import Any
 
+from zep_integrations._limits import MAX_JSON_INT
 from zep_integrations.models import ROLE_TYPES
 from zep_integrations.server.handler import (
     Ctx,
@@ -70,7 +71,7 @@ def _validate_messages(ctx: Ctx, body: dict[str, Any]) -> list[dict[str, Any]]:
             and len(content) <= limit
             and message.get("role_type") in _ROLE_TYPES
             and type(message.get("role") or "") is str
-            and type(message.get("metadata") or {}) is dict
+            and not message.get("metadata")
         ):
             continue
         if not isinstance(message, dict):
@@ -197,7 +198,7 @@ def get_messages(ctx: Ctx) -> tuple[int, Any]:
         sql, args = "SELECT * FROM messages WHERE session_id = ? ORDER BY id", [session["id"]]
         if limit:
             sql += " LIMIT ? OFFSET ?"
-            args += [limit, (cursor - 1) * limit]
+            args += [limit, min((cursor - 1) * limit, MAX_JSON_INT)]
         rows = conn.execute(sql, args).fetchall()
     messages = [message_json(row) for row in rows]
     return 200, {"messages": messages, "total_count": total, "row_count": len(messages)}
@@ -269,8 +270,8 @@ def extract(ctx: Ctx) -> tuple[int, Any]:
     assert schema_text is not None
     try:
         schema = parse_schema(schema_text)
-    except ValueError as exc:
-        raise HTTPError(400, f"model_schema is not a JSON schema object: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise HTTPError(400, f"model_schema is not a usable JSON schema object: {exc}") from None
     with ctx.env.store.read() as conn:
         session = find_session(conn, ctx.args["session_id"])
         turns = turns_of(last_messages(conn, int(session["id"]), max(1, last_n or 4)))

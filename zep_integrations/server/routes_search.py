@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from zep_integrations._limits import MAX_SEARCH_LIMIT
 from zep_integrations.server import search
 from zep_integrations.server.handler import (
     Ctx,
@@ -56,6 +58,14 @@ def _scored(
 ) -> list[tuple[sqlite3.Row, float]]:
     """Rows of ``scope`` in the sessions, scored; metadata filter and rating applied."""
     table = _SCOPE_TABLES[scope]
+    if scope == "facts" and metadata_filter:
+        raise HTTPError(
+            400, "facts have no metadata: a metadata filter needs scope messages or summary"
+        )
+    try:
+        keep = search.metadata_filter(metadata_filter)
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from None
     # Fetch extra candidates when rows are filtered afterwards, so the limit still fills.
     wanted = 1000 if metadata_filter or min_fact_rating is not None or limit is None else limit * 4
     if text and text.strip():
@@ -66,15 +76,16 @@ def _scored(
             return []
         pairs = search.ranked_rows(conn, table, ranked)
     else:
-        marks = ",".join("?" * len(session_rowids))
+        # json_each: one bound parameter however many sessions (no "too many SQL variables").
         rows_list = conn.execute(
-            f"SELECT * FROM {table} WHERE session_id IN ({marks}) ORDER BY id DESC LIMIT ?",
-            [*session_rowids, wanted],
+            f"SELECT * FROM {table} WHERE session_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id DESC LIMIT ?",
+            [json.dumps(list(session_rowids)), wanted],
         ).fetchall()
         pairs = [(row, 1.0) for row in rows_list]
     out = []
     for row, score in pairs:
-        if scope != "facts" and not search.matches_filter(loads(row["metadata"]), metadata_filter):
+        if scope != "facts" and not keep(loads(row["metadata"])):
             continue
         if (
             scope == "facts"
@@ -96,7 +107,7 @@ def _hit(scope: str, row: sqlite3.Row, score: float) -> dict[str, Any]:
 
 def search_memory(ctx: Ctx) -> tuple[int, Any]:
     """``POST sessions/{session_id}/search``: a JSON array of MemorySearchResult."""
-    limit = ctx.q_int("limit")
+    limit = ctx.q_int("limit", maximum=MAX_SEARCH_LIMIT)
     body = ctx.obj()
     text = field_str(body, "text")
     scope, search_type, mmr_lambda, min_score, min_rating = _search_options(body)
@@ -119,7 +130,7 @@ def search_memory(ctx: Ctx) -> tuple[int, Any]:
 
 def search_sessions(ctx: Ctx) -> tuple[int, Any]:
     """``POST sessions/search`` over a user's sessions and/or listed sessions."""
-    limit = ctx.q_int("limit")
+    limit = ctx.q_int("limit", maximum=MAX_SEARCH_LIMIT)
     body = ctx.obj()
     text = field_str(body, "text")
     user_id = field_str(body, "user_id")
@@ -133,9 +144,10 @@ def search_sessions(ctx: Ctx) -> tuple[int, Any]:
                 "SELECT id, session_id FROM sessions WHERE user_id = ?", (user_id,)
             )
         if session_ids:
-            marks = ",".join("?" * len(session_ids))
             rows += conn.execute(
-                f"SELECT id, session_id FROM sessions WHERE session_id IN ({marks})", session_ids
+                "SELECT id, session_id FROM sessions"
+                " WHERE session_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(session_ids),),
             )
         names = {int(r["id"]): str(r["session_id"]) for r in rows}
         scored = (

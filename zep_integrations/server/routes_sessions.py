@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from zep_integrations._limits import MAX_JSON_INT
 from zep_integrations.server.handler import (
     Ctx,
     HTTPError,
     Route,
+    field_id,
     field_int,
     field_map,
     field_str,
@@ -46,7 +48,7 @@ def _clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
 def add_session(ctx: Ctx) -> tuple[int, Any]:
     """``POST sessions``."""
     body = ctx.obj()
-    session_id = field_str(body, "session_id", required=True, empty_ok=False)
+    session_id = field_id(body, "session_id", required=True)
     user_id = field_str(body, "user_id") or None
     metadata = field_map(body, "metadata")
     rating = field_map(body, "fact_rating_instruction")
@@ -120,12 +122,29 @@ def list_sessions(ctx: Ctx) -> tuple[int, Any]:
     args: list[Any] = []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        args += [page_size, ((page_number or 1) - 1) * page_size]
+        args += [page_size, min(((page_number or 1) - 1) * page_size, MAX_JSON_INT)]
     with ctx.env.store.read() as conn:
         total = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
         rows = conn.execute(sql, args).fetchall()
     sessions = [session_json(row, ctx.env.project_uuid) for row in rows]
     return 200, {"sessions": sessions, "total_count": total, "response_count": len(sessions)}
+
+
+def list_sessions_after(ctx: Ctx) -> tuple[int, Any]:
+    """``GET sessions``: Zep v2 server's cursor listing, a flat array of sessions.
+
+    Same contract as ``GET users``: ``cursor`` is the last integer ``id`` seen, ``limit`` the
+    page size, oldest first.
+    """
+    cursor = ctx.q_int("cursor") or 0
+    limit = ctx.q_int("limit")
+    sql, args = "SELECT * FROM sessions WHERE id > ? ORDER BY id", [cursor]
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    with ctx.env.store.read() as conn:
+        rows = conn.execute(sql, args).fetchall()
+    return 200, [session_json(row, ctx.env.project_uuid) for row in rows]
 
 
 def delete_session(ctx: Ctx) -> tuple[int, Any]:
@@ -197,6 +216,7 @@ ROUTES = [
     # Literal paths first: "sessions/search" and "sessions/end" must not read as session IDs.
     Route("POST", "sessions/end", end_sessions),
     Route("POST", "sessions", add_session),
+    Route("GET", "sessions", list_sessions_after),
     Route("GET", "sessions-ordered", list_sessions),
     Route("GET", "sessions/{session_id}", get_session),
     Route("PATCH", "sessions/{session_id}", update_session),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from zep_integrations.server.handler import Ctx, HTTPError, Route, field_map, field_str
+from zep_integrations._limits import MAX_JSON_INT
+from zep_integrations.server.handler import Ctx, HTTPError, Route, field_id, field_map, field_str
 from zep_integrations.server.records import deep_merge, fact_json, session_json, user_json
 from zep_integrations.server.storage import dumps, loads
 
@@ -29,7 +30,7 @@ def _user(ctx: Ctx, conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any
 def add_user(ctx: Ctx) -> tuple[int, Any]:
     """``POST users``."""
     body = ctx.obj()
-    user_id = field_str(body, "user_id", required=True, empty_ok=False)
+    user_id = field_id(body, "user_id", required=True)
     texts = [field_str(body, name) for name in _TEXT_FIELDS]
     metadata = field_map(body, "metadata")
     rating = field_map(body, "fact_rating_instruction")
@@ -95,11 +96,28 @@ def list_users(ctx: Ctx) -> tuple[int, Any]:
     sql, args = "SELECT * FROM users ORDER BY id DESC", []
     if page_size is not None:
         sql += " LIMIT ? OFFSET ?"
-        args = [page_size, ((page_number or 1) - 1) * page_size]
+        args = [page_size, min(((page_number or 1) - 1) * page_size, MAX_JSON_INT)]
     with ctx.env.store.read() as conn:
         total = conn.execute("SELECT count(*) FROM users").fetchone()[0]
         users = [_user(ctx, conn, row) for row in conn.execute(sql, args).fetchall()]
     return 200, {"users": users, "total_count": total, "row_count": len(users)}
+
+
+def list_users_after(ctx: Ctx) -> tuple[int, Any]:
+    """``GET users``: Zep v2 server's cursor listing, a flat array of users.
+
+    ``cursor`` is the integer ``id`` of the last user seen (0 or absent: from the start) and
+    ``limit`` the page size (absent: all); users come oldest first, ``id > cursor``. Ids are
+    never reused (AUTOINCREMENT), so a cursor cannot skip a user created after a delete.
+    """
+    cursor = ctx.q_int("cursor") or 0
+    limit = ctx.q_int("limit")
+    sql, args = "SELECT * FROM users WHERE id > ? ORDER BY id", [cursor]
+    if limit:
+        sql += " LIMIT ?"
+        args.append(limit)
+    with ctx.env.store.read() as conn:
+        return 200, [_user(ctx, conn, row) for row in conn.execute(sql, args).fetchall()]
 
 
 def get_user_sessions(ctx: Ctx) -> tuple[int, Any]:
@@ -149,6 +167,7 @@ def get_user_node(ctx: Ctx) -> tuple[int, Any]:
 
 ROUTES = [
     Route("POST", "users", add_user),
+    Route("GET", "users", list_users_after),
     Route("GET", "users-ordered", list_users),
     Route("GET", "users/{user_id}", get_user),
     Route("PATCH", "users/{user_id}", update_user),

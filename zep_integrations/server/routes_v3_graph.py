@@ -3,11 +3,13 @@
 Search, add data, standalone graphs. Shapes only; the work is in ``graph.py`` and
 ``graph_search.py``.
 
-Search honours ``scope`` ``edges`` / ``nodes`` / ``episodes``, ``limit`` (1-50), ``reranker``
-``rrf`` / ``mmr`` (with ``mmr_lambda``) and the filters that map onto what is stored
-(:data:`SUPPORTED_FILTERS`). Anything else is refused with a 400 naming it, never ignored:
+Search honours ``scope`` ``edges`` / ``nodes`` / ``episodes`` / ``thread_summaries``, ``limit``
+(1-50), ``reranker`` ``rrf`` / ``mmr`` (with ``mmr_lambda``) and the filters that map onto what
+is stored (:data:`SUPPORTED_FILTERS`). Anything else is refused with a 400 naming it, never ignored:
 the caller would otherwise get results that silently disregard what they asked for.
-``observations`` is answered empty (none are ever derived here).
+``observations`` is answered empty (none are ever derived here). ``auto`` answers the context
+block of the graph for the query (this server's block layout, without the user summary, as Zep's
+auto search leaves it out), fitted to ``max_characters``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from zep_integrations.server import graph
 from zep_integrations.server.graph_search import (
     DATE_OPERATORS,
     GraphQuery,
+    graph_context,
     search_edges,
     search_episodes,
     search_nodes,
+    search_thread_summaries,
 )
 from zep_integrations.server.handler import (
     Ctx,
@@ -44,6 +48,8 @@ from zep_integrations.server.threads import sql_int
 __all__ = ["MAX_DATA_CHARS", "MAX_SEARCH_LIMIT", "ROUTES", "SUPPORTED_FILTERS"]
 
 MAX_SEARCH_LIMIT = 50
+DEFAULT_AUTO_CHARACTERS = 2_500
+MAX_AUTO_CHARACTERS = 50_000
 MAX_DATA_CHARS = 10_000
 """``POST graph`` ``data`` per call (getzep/zep ``integrations/CLAUDE.md``)."""
 SUPPORTED_FILTERS = frozenset(
@@ -115,7 +121,10 @@ def _query(body: dict[str, Any]) -> GraphQuery:
     for name in ("center_node_uuid", "bfs_origin_node_uuids"):
         if body.get(name):
             raise HTTPError(400, f"{name} is not supported by this server")
-    field_num(body, "max_characters")
+    if body.get("return_raw_results") is not None and not isinstance(
+        body["return_raw_results"], bool
+    ):
+        raise HTTPError(400, "return_raw_results must be a boolean")
     filters = body.get("search_filters") or {}
     if not isinstance(filters, dict):
         raise HTTPError(400, "search_filters must be an object")
@@ -140,18 +149,34 @@ def _query(body: dict[str, Any]) -> GraphQuery:
     )
 
 
+def _max_characters(body: dict[str, Any]) -> int:
+    """``max_characters`` of ``scope="auto"``: default 2,500, at most 50,000."""
+    value = body.get("max_characters")
+    if value is None:
+        return DEFAULT_AUTO_CHARACTERS
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 1 <= value <= MAX_AUTO_CHARACTERS
+    ):
+        raise HTTPError(400, f"max_characters must be an integer from 1 to {MAX_AUTO_CHARACTERS}")
+    return value
+
+
 def search(ctx: Ctx) -> tuple[int, Any]:
     """``POST graph/search`` -> ``GraphSearchResults`` with the list of the asked ``scope``."""
     started = time.perf_counter()
     body = ctx.obj()
     scope = field_str(body, "scope") or "edges"
-    if scope not in ("edges", "nodes", "episodes", "observations"):
+    if scope not in ("edges", "nodes", "episodes", "thread_summaries", "observations", "auto"):
         raise HTTPError(
-            400, f"scope {scope!r} is not supported by this server; use edges, nodes or episodes"
+            400,
+            f"scope {scope!r} is not supported by this server; use edges, nodes, episodes,"
+            " thread_summaries or auto",
         )
     q = _query(body)
-    if scope == "episodes" and (q.node_labels or q.exclude_node_labels):
-        raise HTTPError(400, "node label filters do not apply to episodes")
+    if scope in ("episodes", "thread_summaries") and (q.node_labels or q.exclude_node_labels):
+        raise HTTPError(400, f"node label filters do not apply to {scope}")
     if scope != "edges" and (q.edge_types or q.exclude_edge_types or q.edge_uuids or q.dates):
         raise HTTPError(400, f"edge filters do not apply to scope {scope}")
     hooks = graph_hooks(ctx.env.intelligence)
@@ -164,6 +189,20 @@ def search(ctx: Ctx) -> tuple[int, Any]:
             out["nodes"] = search_nodes(conn, owner, q, hooks)
         elif scope == "episodes":
             out["episodes"] = search_episodes(conn, owner, q)
+        elif scope == "thread_summaries":
+            out["thread_summaries"] = search_thread_summaries(conn, owner, q)
+        elif scope == "auto":
+            out["context"] = graph_context(
+                conn,
+                owner,
+                q.text,
+                hooks,
+                with_user_summary=False,
+                max_characters=_max_characters(body),
+            )
+            if body.get("return_raw_results") is True:
+                out["edges"] = search_edges(conn, owner, q, hooks)
+                out["nodes"] = search_nodes(conn, owner, q, hooks)
         else:
             out["observations"] = []
     out["response"] = {"server_latency_ms": int((time.perf_counter() - started) * 1000)}

@@ -1,10 +1,12 @@
 """SQLite storage of the embedded server: schema, migrations, connection and transactions.
 
-One connection per server, guarded by a :class:`threading.Lock`: the in-process transport is called
-from many threads (LlamaIndex worker threads) and a single sqlite3 connection must not be used by
-two threads at once. Several processes may share one file, so the database runs in WAL mode with a
-``busy_timeout`` and every write takes the write lock up front (``BEGIN IMMEDIATE``) instead of
-upgrading a read lock mid-transaction, which would fail with ``SQLITE_BUSY`` without waiting.
+One write connection per server, guarded by a :class:`threading.Lock`: the in-process transport is
+called from many threads (LlamaIndex worker threads, ``serve``'s worker pool) and a single sqlite3
+connection must not be used by two threads at once. Reads borrow read-only connections from a
+pool instead, so they never wait for that lock (see :meth:`Storage.read`). Several processes may
+share one file, so the database runs in WAL mode with a ``busy_timeout`` and every write takes the
+write lock up front (``BEGIN IMMEDIATE``) instead of upgrading a read lock mid-transaction, which
+would fail with ``SQLITE_BUSY`` without waiting.
 
 Full-text search uses contentless FTS5 tables (``content=''``) kept in sync by triggers. Each FTS
 row carries a ``scope`` token (``s<session rowid>`` or ``c<collection rowid>``) so a search can be
@@ -15,6 +17,7 @@ instead of ranking every match in the whole database, which keeps search fast at
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
 import time
@@ -23,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MIGRATIONS", "Storage", "dumps", "insert_many", "loads"]
+__all__ = ["MIGRATIONS", "SchemaVersionError", "Storage", "dumps", "insert_many", "loads"]
 
 _FTS_TABLES = (
     # (fts table, source table, scope expression over NEW/OLD)
@@ -149,6 +152,34 @@ CREATE INDEX facts_content ON facts(session_id, content);
 """Writing facts skips those a session already has: an index lookup instead of a scan of the
 session's facts on every ``POST memory`` that states one."""
 
+
+def _rebuild_with_autoincrement(table: str, indexes: str) -> str:
+    """Recreate ``table`` with ``id INTEGER PRIMARY KEY AUTOINCREMENT``, keeping every row.
+
+    SQLite cannot add AUTOINCREMENT to an existing table: copy into a new table, drop the old
+    one and rename (the documented table-rebuild procedure; ``_migrate`` turns foreign keys off
+    around it so dropping ``sessions`` does not cascade to its messages).
+    """
+    create = _SCHEMA_V1.split(f"CREATE TABLE {table} (", 1)[1].split(");", 1)[0]
+    columns = [line.strip().split()[0] for line in create.strip().splitlines()]
+    body = create.replace("id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1)
+    names = ", ".join(columns)
+    return f"""
+CREATE TABLE {table}_rebuilt ({body});
+INSERT INTO {table}_rebuilt({names}) SELECT {names} FROM {table};
+DROP TABLE {table};
+ALTER TABLE {table}_rebuilt RENAME TO {table};
+{indexes}
+"""
+
+
+_SCHEMA_V3 = _rebuild_with_autoincrement("users", "") + _rebuild_with_autoincrement(
+    "sessions", "CREATE INDEX sessions_user ON sessions(user_id);"
+)
+"""Users and sessions never reuse an integer ``id``: without AUTOINCREMENT SQLite hands the
+largest id out again once its row is deleted, so three different sessions came back as
+``id=15``. ``sqlite_sequence`` starts at the largest id present when migrating."""
+
 _FACT_SCOPE = (
     "trim(coalesce('s' || {row}.session_id, '') || ' ' || coalesce('u' || {row}.user_rowid, '')"
     " || ' ' || coalesce('g' || {row}.graph_rowid, ''))"
@@ -166,7 +197,7 @@ def _graph_sql() -> str:
 ALTER TABLE users ADD COLUMN time_zone TEXT;
 ALTER TABLE users ADD COLUMN disable_default_ontology INTEGER;
 CREATE TABLE graphs (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid TEXT NOT NULL UNIQUE,
     graph_id TEXT NOT NULL UNIQUE,
     name TEXT,
@@ -251,13 +282,14 @@ END;
 
 _SCHEMA_V3_GRAPH = _graph_sql()
 """The v3 thread API and the graph views (``server/graph.py``): user ``time_zone`` and
-``disable_default_ontology``; standalone ``graphs``; ``episodes`` (data added with ``POST
-graph``, messages being the other episodes); facts become graph edges: owned by a session, a user
-or a graph, with relation ``name``, ``entities`` (JSON names, the first one the target), source
-``episodes`` and validity dates. SQLite cannot relax ``facts.session_id NOT NULL`` in place, so
-the table is rebuilt with its rowids, and its FTS index rebuilt with the user token in every
-fact's scope. Every writer of
-a session's fact fills ``user_rowid`` from the session's user (``routes_facts.add_facts``)."""
+``disable_default_ontology``; standalone ``graphs`` (AUTOINCREMENT: ``Graph.id`` is on the wire
+and must not come back for another graph); ``episodes`` (data added with ``POST graph``, messages
+being the other episodes); facts become graph edges: owned by a session, a user or a graph, with
+relation ``name``, ``entities`` (JSON names, the first one the target), source ``episodes`` and
+validity dates. SQLite cannot relax ``facts.session_id NOT NULL`` in place, so the table is
+rebuilt with its rowids, and its FTS index rebuilt with the user token in every fact's scope.
+Every writer of a session's fact fills ``user_rowid`` from the session's user
+(``routes_facts.add_facts``)."""
 
 _SCHEMA_V4_API = """
 CREATE TABLE idempotency_keys (
@@ -286,6 +318,7 @@ needs no row."""
 MIGRATIONS: tuple[str, ...] = (
     _SCHEMA_V1 + _fts_sql(),
     _SCHEMA_V2,
+    _SCHEMA_V3,
     _SCHEMA_V3_GRAPH,
     _SCHEMA_V4_API,
 )
@@ -341,6 +374,10 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+class SchemaVersionError(RuntimeError):
+    """The database was written by a newer version of this package (its schema is newer)."""
+
+
 class Storage:
     """The database of one server: a single locked connection plus schema management.
 
@@ -355,6 +392,9 @@ class Storage:
         # Per thread: how deep this thread is in write() (a v4 write with an Idempotency-Key
         # runs the route's own write() inside one outer transaction, see :meth:`write`).
         self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()  # not the write lock: a writer may open a reader
+        self._idle_readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         # check_same_thread=False: the lock above serialises access across threads.
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
         self._conn = sqlite3.connect(
@@ -362,11 +402,17 @@ class Storage:
         )
         self._conn.row_factory = sqlite3.Row
         self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        self._enable_wal(busy_timeout_ms / 1000)
-        # NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        self._busy_timeout_ms = int(busy_timeout_ms)
+        try:
+            # Before anything writes (even the switch to WAL): a newer schema is not ours.
+            self._check_version()
+            self._enable_wal(busy_timeout_ms / 1000)
+            # NORMAL is durable across application crashes in WAL mode (no fsync per commit).
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def _enable_wal(self, timeout_s: float) -> None:
         # Switching a new file to WAL needs an exclusive lock, and SQLite does not call the busy
@@ -382,19 +428,40 @@ class Storage:
                     raise
                 time.sleep(0.01)
 
+    def _check_version(self, version: int | None = None) -> int:
+        if version is None:
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise SchemaVersionError(
+                f"{self.path} has schema version {version}, newer than this version of "
+                f"zep-integrations understands ({len(MIGRATIONS)}); upgrade zep-integrations "
+                "to open it (nothing was changed)"
+            )
+        return version
+
     def _migrate(self) -> None:
         with self._lock:
+            # Foreign keys off while migrating (a no-op inside a transaction, so before BEGIN):
+            # rebuilding a table drops it, and with them on that would cascade to its children.
+            self._conn.execute("PRAGMA foreign_keys = OFF")
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                # Again under the write lock: another process may have upgraded it meanwhile.
+                self._check_version(version)
                 for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                     for statement in _split_sql(script):
                         self._conn.execute(statement)
                     self._conn.execute(f"PRAGMA user_version = {number}")
+                problems = self._conn.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise RuntimeError(f"migration left dangling references: {problems[:5]}")
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._conn.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -427,13 +494,37 @@ class Storage:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: a consistent snapshot across the statements of a request."""
-        with self._lock:
-            self._conn.execute("BEGIN")
+        """One read transaction: a consistent snapshot across the statements of a request.
+
+        Reads do not take the write lock: each borrows a read-only connection of its own from a
+        pool (one per concurrent reader, reused), and WAL lets readers run while a writer
+        writes. So a long search or a big write in one thread never holds up a short read in
+        another (``serve`` answers requests on a pool of worker threads).
+        """
+        try:
+            conn = self._idle_readers.get_nowait()
+        except queue.Empty:
+            conn = self._open_reader()
+        try:
+            conn.execute("BEGIN")
             try:
-                yield self._conn
+                yield conn
             finally:
-                self._conn.execute("COMMIT")
+                conn.execute("COMMIT")
+        finally:
+            self._idle_readers.put(conn)
+
+    def _open_reader(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        # A read path that tried to write would fail loudly instead of bypassing the write lock.
+        conn.execute("PRAGMA query_only = ON")
+        with self._readers_lock:
+            self._readers.append(conn)
+        return conn
 
     def meta(self, key: str, default: str) -> str:
         """Read (and on first use store) a value of the ``meta`` table."""
@@ -445,8 +536,11 @@ class Storage:
             return default
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
+        """Close the connections."""
+        with self._lock, self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             self._conn.close()
 
 

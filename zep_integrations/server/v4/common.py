@@ -57,6 +57,7 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "unprocessable_entity",
     429: "rate_limited",
     500: "internal_error",
