@@ -499,3 +499,39 @@ def test_backfilled_older_statement_does_not_end_the_current_one(http: httpx.Cli
     assert lisbon["invalid_at"] is None
     assert rome["valid_at"] == "2020-01-01T00:00:00.000000Z"
     assert rome["invalid_at"] == lisbon["valid_at"] == "2024-05-01T00:00:00.000000Z"
+
+
+def test_edge_and_episode_updates_and_summary_listing(http: httpx.Client) -> None:
+    """PATCH an edge (re-indexed) and an episode's metadata; list thread summaries; warm a graph."""
+    _user_and_thread(http)
+    _say(http, "t1", "I live in Oslo.")
+    edge = http.post("graph/edge/user/jane", json={}).json()[0]
+    patched = http.patch(
+        f"graph/edge/{edge['uuid']}",
+        json={"fact": "Jane: I live in Bergen.", "invalid_at": "2030-01-01T00:00:00Z"},
+    ).json()
+    assert patched["fact"] == "Jane: I live in Bergen."
+    assert patched["invalid_at"] == "2030-01-01T00:00:00.000000Z"
+    hits = http.post("graph/search", json={"user_id": "jane", "query": "Bergen"}).json()["edges"]
+    assert [h["uuid"] for h in hits] == [edge["uuid"]]
+    assert (
+        http.post("graph/search", json={"user_id": "jane", "query": "Oslo"}).json()["edges"] == []
+    )
+    refused = http.patch(f"graph/edge/{edge['uuid']}", json={"attributes": {"a": 1}})
+    assert refused.status_code == 400
+    data = http.post("graph", json={"user_id": "jane", "type": "text", "data": "Hi."}).json()
+    meta = http.patch(f"graph/episodes/{data['uuid']}", json={"metadata": {"k": "v"}}).json()
+    assert meta["metadata"] == {"k": "v"}
+    too_many = {str(i): i for i in range(10)}
+    assert (
+        http.patch(f"graph/episodes/{data['uuid']}", json={"metadata": too_many}).status_code == 400
+    )
+    assert http.get(f"graph/episodes/{data['uuid']}").json()["metadata"] == {"k": "v"}
+    for batch in range(3):
+        _say(http, "t1", *[f"Note {batch}-{i} on sailing." for i in range(30)])
+    summaries = http.post("graph/thread-summary/user/jane", json={}).json()
+    assert summaries and all(s["thread_id"] == "t1" for s in summaries)
+    assert http.post("graph/create", json={"graph_id": "g"}).status_code == 201
+    assert http.get("graph/g/warm").json() == {"message": "OK"}
+    assert http.post("graph/thread-summary/graph/g", json={}).json() == []
+    assert http.get("graph/nope/warm").status_code == 404

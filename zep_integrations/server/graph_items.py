@@ -1,9 +1,11 @@
 """Single graph items by UUID and per-graph listings, version-neutral (over ``graph.py``).
 
 Stable names for the v3 and v4 routes: :func:`owner_of_fact`, :func:`find_edge`,
-:func:`delete_edge`, :func:`list_edges`, :func:`find_episode`, :func:`delete_episode`,
-:func:`list_episodes`, :func:`list_nodes`. Episodes are messages (``source="message"``) or data
-added with ``POST graph``; edges are facts; nodes are derived (``graph.py``).
+:func:`update_edge`, :func:`delete_edge`, :func:`list_edges`, :func:`find_episode`,
+:func:`update_episode_metadata`, :func:`delete_episode`, :func:`list_episodes`,
+:func:`list_nodes`, :func:`list_thread_summaries`, :func:`summary_json`. Episodes are messages
+(``source="message"``) or data added with ``POST graph``; edges are facts; nodes are derived
+(``graph.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ __all__ = [
     "list_edges",
     "list_episodes",
     "list_nodes",
+    "list_thread_summaries",
     "owner_of_fact",
+    "summary_json",
+    "update_edge",
+    "update_episode_metadata",
 ]
 
 NODE_FACTS = 1000
@@ -83,6 +89,83 @@ def list_edges(
         sql += " LIMIT ?"
         args.append(sql_int(limit))
     return [graph.edge_json(row, owner, hooks) for row in conn.execute(sql, args)]
+
+
+def update_edge(
+    conn: sqlite3.Connection,
+    edge_uuid: str,
+    hooks: GraphIntelligence,
+    changes: dict[str, str | None],
+) -> dict[str, Any]:
+    """Apply validated ``changes`` to an edge and return it; 404 when there is none.
+
+    Keys: ``fact``, ``name``, ``valid_at``, ``invalid_at``, ``expired_at``. A new ``fact`` is
+    re-indexed (the FTS trigger on ``content``).
+    """
+    find_edge(conn, edge_uuid, hooks)
+    columns = {"fact": "content", "name": "name", "valid_at": "valid_at"}
+    columns |= {"invalid_at": "invalid_at", "expired_at": "expired_at"}
+    for key, value in changes.items():
+        conn.execute(f"UPDATE facts SET {columns[key]} = ? WHERE uuid = ?", (value, edge_uuid))
+    return find_edge(conn, edge_uuid, hooks)
+
+
+def update_episode_metadata(
+    conn: sqlite3.Connection, episode_uuid: str, metadata: dict[str, Any], now: str
+) -> dict[str, Any]:
+    """Deep-merge ``metadata`` into an episode's (a message's or added data's).
+
+    The merged value keeps the v3 limits (``ValueError`` otherwise, nothing changed); 404 when
+    there is none.
+    """
+    from zep_integrations.server import threads
+    from zep_integrations.server.records import deep_merge
+    from zep_integrations.server.storage import dumps
+
+    if conn.execute("SELECT 1 FROM messages WHERE uuid = ?", (episode_uuid,)).fetchone():
+        threads.update_message_metadata(conn, episode_uuid, metadata, now)
+        return find_episode(conn, episode_uuid)
+    row = conn.execute("SELECT * FROM episodes WHERE uuid = ?", (episode_uuid,)).fetchone()
+    if row is None:
+        raise HTTPError(404, f"episode not found: {episode_uuid}")
+    merged = deep_merge(loads(row["metadata"]), metadata)
+    threads.check_metadata(merged, "the episode's merged metadata")
+    conn.execute("UPDATE episodes SET metadata = ? WHERE id = ?", (dumps(merged), row["id"]))
+    return find_episode(conn, episode_uuid)
+
+
+def summary_json(row: sqlite3.Row, thread_id: str) -> dict[str, Any]:
+    """A ``ThreadSummary`` (zep-cloud 3.30.0 ``types/thread_summary.py``) for a summary row."""
+    return {
+        "uuid": row["uuid"],
+        "thread_id": thread_id,
+        "summary": row["content"],
+        "created_at": row["created_at"],
+        "last_summarized_at": row["created_at"],
+    }
+
+
+def list_thread_summaries(
+    conn: sqlite3.Connection,
+    owner: graph.Owner,
+    *,
+    limit: int | None = None,
+    after_uuid: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every summary of a user's threads, oldest first; ``after_uuid`` continues after one."""
+    if owner.kind != "user":
+        return []
+    sql = (
+        "SELECT summaries.*, sessions.session_id AS thread_id FROM summaries"
+        " JOIN sessions ON sessions.id = summaries.session_id WHERE sessions.user_id = ?"
+    )
+    args: list[Any] = [owner.key]
+    if after_uuid is not None:
+        sql += " AND summaries.id > coalesce((SELECT id FROM summaries WHERE uuid = ?), 0)"
+        args.append(after_uuid)
+    sql += " ORDER BY summaries.id LIMIT ?"
+    args.append(-1 if limit is None else sql_int(limit))
+    return [summary_json(row, row["thread_id"]) for row in conn.execute(sql, args)]
 
 
 def find_episode(conn: sqlite3.Connection, episode_uuid: str) -> dict[str, Any]:

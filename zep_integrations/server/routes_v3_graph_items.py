@@ -12,6 +12,7 @@ from typing import Any
 from zep_integrations.server import graph, graph_items
 from zep_integrations.server.handler import Ctx, HTTPError, Route, field_int, field_str
 from zep_integrations.server.knowledge import graph_hooks
+from zep_integrations.server.routes_v3_threads import metadata_field, parse_time
 
 __all__ = ["ROUTES"]
 
@@ -59,6 +60,57 @@ def get_edge(ctx: Ctx) -> tuple[int, Any]:
         return 200, graph_items.find_edge(conn, ctx.args["uuid"], graph_hooks(ctx.env.intelligence))
 
 
+def update_edge(ctx: Ctx) -> tuple[int, Any]:
+    """``PATCH graph/edge/{uuid}``: ``fact``, ``name`` and the dates; ``attributes`` refused."""
+    body = ctx.obj()
+    if body.get("attributes"):
+        raise HTTPError(400, "edge attributes are not kept by this server")
+    changes: dict[str, str | None] = {}
+    for key in ("fact", "name"):
+        value = field_str(body, key, empty_ok=False)
+        if value is not None:
+            changes[key] = value
+    for key in ("valid_at", "invalid_at", "expired_at"):
+        if key in body:
+            changes[key] = parse_time(body[key], key)
+    hooks = graph_hooks(ctx.env.intelligence)
+    with ctx.env.store.write() as conn:
+        return 200, graph_items.update_edge(conn, ctx.args["uuid"], hooks, changes)
+
+
+def update_episode(ctx: Ctx) -> tuple[int, Any]:
+    """``PATCH graph/episodes/{uuid}`` ``{metadata}``: deep-merged, at most 10 keys."""
+    metadata = metadata_field(ctx.obj(), "metadata")
+    if metadata is None:
+        raise HTTPError(400, "metadata is required")
+    with ctx.env.store.write() as conn:
+        try:
+            episode = graph_items.update_episode_metadata(
+                conn, ctx.args["uuid"], metadata, ctx.now()
+            )
+        except ValueError as exc:
+            raise HTTPError(400, str(exc)) from None
+    return 200, episode
+
+
+def list_summaries(ctx: Ctx) -> tuple[int, Any]:
+    """``POST graph/thread-summary/user/{user_id}`` and ``…/graph/{graph_id}``.
+
+    Every summary of the user's threads, oldest first (a standalone graph has none).
+    """
+    options = _list_options(ctx, ("limit", "uuid_cursor"))
+    with ctx.env.store.read() as conn:
+        owner = _owner(ctx, conn)
+        return 200, graph_items.list_thread_summaries(conn, owner, **options)
+
+
+def warm_graph(ctx: Ctx) -> tuple[int, Any]:
+    """``GET graph/{graph_id}/warm``: nothing to warm in SQLite; 404 for an unknown graph."""
+    with ctx.env.store.read() as conn:
+        _owner(ctx, conn)
+    return 200, {"message": "OK"}
+
+
 def delete_edge(ctx: Ctx) -> tuple[int, Any]:
     """``DELETE graph/edge/{uuid}``."""
     with ctx.env.store.write() as conn:
@@ -91,6 +143,11 @@ ROUTES = [
     Route("POST", "graph/edge/graph/{graph_id}", list_edges),
     Route("GET", "graph/edge/{uuid}", get_edge),
     Route("DELETE", "graph/edge/{uuid}", delete_edge),
+    Route("PATCH", "graph/edge/{uuid}", update_edge),
+    Route("PATCH", "graph/episodes/{uuid}", update_episode),
+    Route("POST", "graph/thread-summary/user/{user_id}", list_summaries),
+    Route("POST", "graph/thread-summary/graph/{graph_id}", list_summaries),
+    Route("GET", "graph/{graph_id}/warm", warm_graph),
     Route("POST", "graph/node/user/{user_id}", list_nodes),
     Route("POST", "graph/node/graph/{graph_id}", list_nodes),
 ]
