@@ -565,3 +565,42 @@ def test_known_message_limit_fails_the_whole_write_before_sending() -> None:
     assert recorder.requests == []
     with pytest.raises(ValueError, match="max_message_chars must be >= 1"):
         make_clients(recorder, max_message_chars=0)
+
+
+_TRICKY_PARAMS: dict[str, str] = {
+    "cursor": "a b&c=d+e/f?g#h%i",
+    "search": "café ☕ \"quoted\" 'single'",
+    "empty": "",
+    "limit": "100",
+}
+
+
+def _send_params(mode: str, http_params: dict[str, str] | None) -> httpx.Request:
+    recorder = Recorder()
+    transport = httpx.MockTransport(recorder)
+    base = {"base_url": "http://zep.test:8000", "api_key": "test-key"}
+    call_ = _api.Call("GET", "sessions/s%2F1/messages", lambda data: data, params=_TRICKY_PARAMS)
+    if mode == "sync":
+        ZepClient(http_client=httpx.Client(transport=transport, params=http_params), **base).send(
+            call_
+        )
+    else:
+        aclient = AsyncZepClient(
+            http_client=httpx.AsyncClient(transport=transport, params=http_params), **base
+        )
+        asyncio.run(aclient.send(call_))
+    (request,) = recorder.requests
+    return request
+
+
+@pytest.mark.parametrize("http_params", [None, {"tenant": "t 1"}])
+def test_query_is_sent_as_httpx_params_would_send_it(
+    mode: str, http_params: dict[str, str] | None
+) -> None:
+    """The query the client puts in the URL is byte-for-byte what httpx's ``params=`` makes."""
+    request = _send_params(mode, http_params)
+    expected = httpx.Client(params=http_params).build_request(
+        "GET", "http://zep.test:8000/api/v2/sessions/s%2F1/messages", params=_TRICKY_PARAMS
+    )
+    assert request.url.raw_path == expected.url.raw_path
+    assert dict(request.url.params) == {**(http_params or {}), **_TRICKY_PARAMS}

@@ -171,10 +171,19 @@ class _BaseClient:
     ) -> httpx.Request:
         # An absolute URL and per-request headers, so a user-supplied httpx client keeps its own
         # settings (proxies, hooks, transport) and still talks to our target with our key.
+        url = self._settings.base_url + call.path
+        params = call.params or None
+        if params is not None and not http.params:
+            # The query encoded by httpx's own QueryParams, in the URL text: the same bytes as
+            # ``params=``, which re-parses the whole URL to merge them (~50 us a request, a
+            # tenth of an embedded v3/v4 read). A client with default params keeps httpx's
+            # merge, and its order.
+            url = f"{url}?{httpx.QueryParams(params)}"
+            params = None
         return http.build_request(
             call.method,
-            self._settings.base_url + call.path,
-            params=call.params or None,
+            url,
+            params=params,
             content=None if call.body is None else json.dumps(call.body, allow_nan=False),
             headers=_headers(self._headers, call),
             timeout=self._timeout_within(call, deadline),
