@@ -196,15 +196,22 @@ def add_messages(
     ignore_roles: Sequence[str] | None = None,
     return_context: bool | None = None,
     strict_ontology: bool | None = None,
+    json_checked: bool = False,
 ) -> list[Call[m3.AddThreadMessagesResponse]]:
-    """Build the write of ``messages``: one call per 30, every message validated first."""
+    """Build the write of ``messages``: one call per 30, every message validated first.
+
+    ``json_checked=True`` skips the walk that checks every value is JSON (the limits of
+    :func:`~zep_integrations._limits.check_json_value`): for messages whose values were already
+    checked, as the session seam checks them in their v2 shape before converting them.
+    """
     path = f"threads/{segment(thread_id, 'thread_id')}/messages"
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
         raise TypeError("messages must be a list of Message objects or dicts")
     if not messages:
         raise ValueError("add_messages needs at least one message")
     wire = [message_to_wire(message) for message in messages]
-    _check_json(wire, "messages")
+    if not json_checked:
+        _check_json(wire, "messages")
     if ignore_roles is not None and any(role not in m3.ROLES for role in ignore_roles):
         raise ValueError(f"ignore_roles must be roles ({', '.join(m3.ROLES)}): {ignore_roles}")
     parts = chunks(wire, MAX_MESSAGES_PER_WRITE)

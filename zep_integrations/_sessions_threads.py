@@ -167,7 +167,7 @@ def write_messages(
     if info.api_version == "v4":
         uuid = yield from thread_uuid(info, session_id, user_id=user_id, create=True)
         assert uuid is not None
-        calls4 = v4.add_messages(uuid, messages, return_context=return_context)
+        calls4 = v4.add_messages(uuid, messages, return_context=return_context, json_checked=True)
         try:
             result4: m4.AddMessagesResult = yield from send_writes(calls4)
         except NotFoundError:
@@ -190,12 +190,16 @@ def write_messages(
             )
             info.ids[("thread", session_id)] = thread.uuid
             result4 = yield from send_writes(
-                v4.add_messages(thread.uuid, messages, return_context=return_context)
+                v4.add_messages(
+                    thread.uuid, messages, return_context=return_context, json_checked=True
+                )
             )
         if remember:
             _remember(info, session_id, result4.context)
         return m.AddMemoryResponse(context=result4.context if wanted else None)
-    calls = v3.add_messages(session_id, messages, return_context=return_context)
+    # The values were checked in their v2 shape (_sessions.write_messages); the conversion
+    # keeps them JSON, so the second walk over every value is skipped.
+    calls = v3.add_messages(session_id, messages, return_context=return_context, json_checked=True)
     if not session_known:
         yield from ensure_session(info, session_id, user_id)
     result3: m3.AddThreadMessagesResponse = yield from send_writes(calls)
