@@ -24,12 +24,7 @@ import pydantic
 
 from zep_integrations import _api, _config, _deadline, _sessions
 from zep_integrations import models as m
-from zep_integrations._aclient_v3 import AsyncV3
-from zep_integrations._aclient_v4 import AsyncV4
 from zep_integrations._api import CLIENT_INFO, Call, ClientInfo, Flow, Limits, Sleep
-from zep_integrations._client_v3 import V3
-from zep_integrations._client_v4 import V4
-from zep_integrations._operations import OPERATIONS as _OPERATIONS
 from zep_integrations._retry import retry_delay
 from zep_integrations._version import __version__
 from zep_integrations.errors import (
@@ -41,8 +36,15 @@ from zep_integrations.errors import (
 )
 
 if TYPE_CHECKING:
+    # The v3/v4 namespaces and their models load on first use (see the v3/v4 properties):
+    # a v2 or embedded user does not pay their import time.
     # asyncio costs ~30 ms to import; sync-only programs never need it (see _running_loop).
     import asyncio
+
+    from zep_integrations._aclient_v3 import AsyncV3
+    from zep_integrations._aclient_v4 import AsyncV4
+    from zep_integrations._client_v3 import V3
+    from zep_integrations._client_v4 import V4
 
 __all__ = ["AsyncZepClient", "ZepClient"]
 
@@ -236,6 +238,12 @@ def _headers(base: dict[str, str], call: Call[Any]) -> dict[str, str]:
 _ACCESSOR = {"v2": "client", "v3": "client.v3", "v4": "client.v4"}
 
 
+def _operations(version: str) -> tuple[str, ...]:
+    from zep_integrations._operations import OPERATIONS
+
+    return OPERATIONS[version]
+
+
 def _unsupported(call: Call[Any], version: str) -> str:
     """The error text for ``call`` on a client of ``version``, naming the versions that have it."""
     if call.api == "v2":
@@ -243,10 +251,10 @@ def _unsupported(call: Call[Any], version: str) -> str:
         name, have = call.op or f"{call.method} {call.path}", ["v2"]
     else:
         name = call.op
-        have = [v for v in ("v3", "v4") if name in _OPERATIONS[v]]
+        have = [v for v in ("v3", "v4") if name in _operations(v)]
     hint = (
         f" (on {version} call {_ACCESSOR[version]}.{name})"
-        if call.op and name in _OPERATIONS[version]
+        if call.op and name in _operations(version)
         else ""
     )
     return (
@@ -470,11 +478,15 @@ class ZepClient(_BaseClient):
     @property
     def v3(self) -> V3:
         """The Zep v3 (threads) operations; usable when ``api_version == "v3"``."""
+        from zep_integrations._client_v3 import V3
+
         return V3(self)
 
     @property
     def v4(self) -> V4:
         """The Zep v4 (UUID) operations; usable when ``api_version == "v4"``."""
+        from zep_integrations._client_v4 import V4
+
         return V4(self)
 
     def create_user_and_thread(
@@ -1097,11 +1109,15 @@ class AsyncZepClient(_BaseClient):
     @property
     def v3(self) -> AsyncV3:
         """The Zep v3 (threads) operations; usable when ``api_version == "v3"``."""
+        from zep_integrations._aclient_v3 import AsyncV3
+
         return AsyncV3(self)
 
     @property
     def v4(self) -> AsyncV4:
         """The Zep v4 (UUID) operations; usable when ``api_version == "v4"``."""
+        from zep_integrations._aclient_v4 import AsyncV4
+
         return AsyncV4(self)
 
     async def create_user_and_thread(
