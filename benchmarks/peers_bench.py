@@ -515,7 +515,11 @@ def versions_section(tmp: Path, rounds: int, turns: int) -> str:
                 )
                 row.per_turn = per_turn(counter, make(c, ac, is_async))
                 rows.append(row)
-            run_interleaved(rows, rounds, turns)
+            # Rounds of one conversation (SESSION_TURNS turns), five times as many: the same turns
+            # in all, but the contenders alternate every ~70 ms instead of every ~0.4 s, so a
+            # burst of other load on the shared machine lands on all three alike (the ratios
+            # are a few percent apart, less than such a burst moves a 50-turn round).
+            run_interleaved(rows, rounds * 5, max(SESSION_TURNS, turns // 5))
             kind = "async" if is_async else "sync"
             out += [table(f"{title} ({kind}) by API version", "ms", rows, rows[0].name, None), ""]
     return "\n".join(out).rstrip()
