@@ -63,3 +63,13 @@ def stored_messages(client: ZepClient, session: str) -> list[Any]:
 def owner(client: ZepClient, session: str, user: str) -> bool:
     """Whether ``session`` belongs to ``user`` on the client's version."""
     return thread_of(client, session) in client.run(_sessions.list_session_ids(user))
+
+
+def user_search_kind(client: ZepClient, user: str, scope: str = "messages") -> str:
+    """The one request that searches all of ``user``'s memory in ``scope``."""
+    if client.api_version == "v2":
+        return "POST sessions/search"
+    if client.api_version == "v3":
+        return "POST graph/search"
+    wire_scope = {"messages": "episodes", "facts": "edges"}[scope]
+    return f"POST graphs/{client._info.ids[('user', user)]}/search/{wire_scope}"
