@@ -265,3 +265,77 @@ def test_nested_writes_are_one_transaction(tmp_path: Path) -> None:
         keys = sorted(row[0] for row in conn.execute("SELECT key FROM meta"))
     assert keys == ["also", "kept"]
     store.close()
+
+
+def test_no_v4_route_answers_500_or_a_bare_error(tmp_path: Path) -> None:
+    """Hostile addresses, bodies and queries on every v4 route: never 500, errors enveloped."""
+    import base64
+    import itertools
+    import json
+
+    from zep_integrations.server.v4 import ROUTES
+
+    server = ZepServer(tmp_path / "zep.db")
+    http = v4(server)
+    user = http.post("users", json={"first_name": "A"}).json()
+    thread = http.post("threads", json={"user_uuid": user["uuid"]}).json()
+    body = {"messages": [{"role": "user", "content": "I live in Rome."}]}
+    message = http.post(f"threads/{thread['uuid']}/messages", json=body).json()["messages"][0]
+    values = [
+        user["uuid"],
+        user["graph_uuid"],
+        thread["uuid"],
+        message["uuid"],
+        "x",
+        str(uuid.UUID(int=0)),
+    ]
+    hostile = {
+        "query": "rome",
+        "messages": [{"role": "user", "content": 1}],
+        "metadata": [],
+        "data": {},
+        "type": 5,
+        "user_uuid": 3,
+        "filters": {"edge_types": "x", "bogus": [1]},
+        "reranker": "mmr",
+        "mmr_lambda": 2,
+        "max_characters": 10**30,
+        "search": 1,
+        "users": "x",
+        "reference_time": "nope",
+        "name": 5,
+    }
+    bodies = [b"", b"[]", b"null", b'"s"', b"{}", json.dumps(hostile).encode()]
+    forged = base64.urlsafe_b64encode(b"o" + b"9" * 30).decode()
+    queries = [{}, {"page_size": "0"}, {"page_size": "9" * 30, "order": "up"}, {"cursor": forged}]
+    for route in ROUTES:
+        names = [part[1:-1] for part in route.pattern.split("/") if part.startswith("{")]
+        for combo in itertools.product(values, repeat=len(names)):
+            path = route.pattern
+            for name, value in zip(names, combo, strict=True):
+                path = path.replace(f"{{{name}}}", "edges" if name == "scope" else value)
+            for content, params in itertools.product(bodies, queries):
+                answer = http.request(
+                    route.method,
+                    path,
+                    content=content,
+                    params=params,
+                    headers={"content-type": "application/json"},
+                )
+                assert answer.status_code < 500, (route.method, path, content, params)
+                if answer.status_code >= 400:
+                    assert set(answer.json()["error"]) >= {"code", "message", "request_id"}
+    server.close()
+
+
+def test_resent_delete_answers_like_the_first(tmp_path: Path) -> None:
+    """A delete resent with its key gets the first 202 and task; without a key it is 404."""
+    server = ZepServer(tmp_path / "zep.db")
+    http = v4(server)
+    thread = new_thread(http)
+    first = http.delete(f"threads/{thread}", headers={"Idempotency-Key": "del"})
+    again = http.delete(f"threads/{thread}", headers={"Idempotency-Key": "del"})
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert http.delete(f"threads/{thread}").status_code == 404
+    server.close()

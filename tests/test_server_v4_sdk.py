@@ -451,3 +451,19 @@ def test_written_through_v3_read_through_v4(served: str) -> None:
     assert "chess" in str(out["context"])
     assert out["edges"] == ["Lea: I live in Nantes and I play chess."]
     assert out["graph"] == ["v3-graph", ["Nantes is on the Loire."]]
+
+
+def test_serve_guard_refusals_use_the_v4_envelope(served: str) -> None:
+    """serve's content-type and Origin checks answer /api/v4 requests in the v4 error body."""
+    headers = {"Authorization": f"Api-Key {KEY}"}
+    plain = httpx.post(
+        f"{served}/api/v4/users", content=b"{}", headers={**headers, "content-type": "text/plain"}
+    )
+    assert plain.status_code == 415
+    assert plain.json()["error"]["code"] == "unsupported_media_type"
+    origin = httpx.get(
+        f"{served}/api/v4/threads", headers={**headers, "origin": "http://evil.example"}
+    )
+    assert origin.status_code == 403 and origin.json()["error"]["code"] == "forbidden"
+    v2 = httpx.get(f"{served}/api/v2/sessions-ordered", headers={**headers, "origin": "http://x"})
+    assert v2.status_code == 403 and "message" in v2.json()

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from zep_integrations.server.handler import Request, Response, error
+from zep_integrations.server.handler import HTTPError, Request, Response, error
 
 __all__ = ["Guard", "is_loopback"]
 
@@ -46,6 +46,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _refuse(request: Request, status: int, message: str) -> Response:
+    """A refusal in the error body of the API the request is for (v4 has its own envelope)."""
+    from zep_integrations.server import v4
+
+    if request.raw_path.startswith(v4.PREFIX):
+        return v4.API.fail(request, HTTPError(status, message))
+    return error(status, message)
 
 
 def _split_host(value: str) -> tuple[str, int | None]:
@@ -126,14 +135,16 @@ class Guard:
         if self.check_host:
             host = request.headers.get("host", "")
             if not host or not self._host_allowed(*_split_host(host)):
-                return error(
+                return _refuse(
+                    request,
                     403,
                     f"Host {host[:100]!r} is not an address of this server; start it with "
                     "--allowed-host NAME to accept requests for another name",
                 )
         origin = request.headers.get("origin")
         if origin is not None and not self._origin_allowed(origin):
-            return error(
+            return _refuse(
+                request,
                 403,
                 f"cross-origin requests from {origin[:100]!r} are refused; start the server with "
                 "--allowed-origin ORIGIN to allow a web page to call it",
@@ -141,7 +152,7 @@ class Guard:
         if request.method.upper() in _BODY_METHODS and request.body.strip():
             problem = _json_content_type_problem(request.headers.get("content-type", ""))
             if problem:
-                return error(415, problem)
+                return _refuse(request, 415, problem)
         return None
 
     def _origin_allowed(self, origin: str) -> bool:

@@ -57,6 +57,7 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "unprocessable_entity",
     429: "rate_limited",
     500: "internal_error",
@@ -155,7 +156,7 @@ def page_args(ctx: Ctx, default: int = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
         return size, 0
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-        if not text.startswith("o") or not text[1:].isdigit():
+        if not text.startswith("o") or not text[1:].isdigit() or len(text) > 19:
             raise ValueError(text)
         return size, int(text[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
