@@ -13,8 +13,8 @@ from llama_index.core import Settings
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
-from zep_integrations import AsyncZepClient, ZepClient
 from tests.langchain_support import api_path
+from zep_integrations import AsyncZepClient, ZepClient
 from zep_integrations.server import embedded_server
 
 

@@ -21,7 +21,7 @@ from tests.agent_support import RecordingChatModel, scripted
 from tests.conftest import VERSIONS
 from tests.langchain_support import Wire, make_wire
 from tests.test_faults import Faulty, clients, reply
-from tests.version_support import creation_kinds, owner, read_kind, thread_of, write_kind
+from tests.version_support import creation_kinds, owner, read_kind, write_kind
 from tests.version_support import stored as version_stored
 from zep_integrations import ServerError, _sessions
 from zep_integrations.langchain import ZepMemoryMiddleware

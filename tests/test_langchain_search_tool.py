@@ -17,8 +17,8 @@ from langchain_tests.unit_tests import ToolsUnitTests
 from tests.agent_support import RecordingChatModel, scripted
 from tests.conftest import VERSIONS
 from tests.langchain_support import Wire, make_wire
-from tests.version_support import thread_of
 from tests.test_faults import Faulty, clients, reply
+from tests.version_support import thread_of
 from zep_integrations import ZepClient
 from zep_integrations.langchain import (
     ZepChatMessageHistory,

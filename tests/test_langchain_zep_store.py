@@ -19,9 +19,9 @@ from langmem import create_manage_memory_tool, create_search_memory_tool
 from tests.agent_support import RecordingChatModel
 from tests.conftest import VERSIONS
 from tests.langchain_support import Wire, make_wire
+from tests.test_faults import Faulty, clients, reply
 from tests.version_support import creation_kinds, stored_messages, user_search_kind, write_kind
 from tests.version_support import stored as version_stored
-from tests.test_faults import Faulty, clients, reply
 from zep_integrations.langchain import ZepChatMessageHistory, ZepStore
 from zep_integrations.langchain._store_plan import STORE_KEY
 from zep_integrations.server import ZepServer

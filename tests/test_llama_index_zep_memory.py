@@ -1,7 +1,8 @@
 """zep_memory() and ZepMemoryBlock with LlamaIndex 0.14 Memory and FunctionAgent (embedded server).
 
-Request budget per agent turn on a known session, asserted below: **two writes and no read**
-(the user's message, written with Zep's context returned, then the reply with its tool calls).
+Request budget per agent turn on a known session, asserted below on v2, v3 and v4: **two writes
+and no read** (the user's message, written with Zep's context returned, then the reply with its
+tool calls).
 """
 
 from __future__ import annotations

@@ -85,12 +85,24 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
     user, or ``configurable.user_id``. Either can be a fixed string or a function of the
     LangGraph ``Runtime``.
 
-    Requests per agent turn (Zep v2): **2** once the session is known to exist (one
-    ``POST .../memory`` that saves the user's message and returns the context, one that saves
-    the reply), **3** on a thread's first turn (the session is created first; **5** when the
-    user must be created too), plus one ``GET .../memory`` when ``load_history`` seeds a new
-    thread. A resumed interrupt costs only the final save. Model calls inside the turn (the tool
-    loop) cost nothing.
+    Requests per agent turn, the same on every API version once the session is known to
+    exist: **2**, one write that saves the user's message and returns the context, one that
+    saves the reply (v2 ``POST sessions/{id}/memory`` with ``return_context``; v3/v4
+    ``POST threads/{id}/messages`` with ``return_context``, so no context read). On a thread's
+    first turn the session is created first: v2 and v3 **3** (**5** when the user must be
+    created too: the create answered "user not found", the user, the create again); v4 **5**
+    for a non-UUID thread id (thread and user lookups, the thread created; **6** with a new
+    user) and **2** for a thread UUID, which exists already. ``load_history`` seeding a new
+    thread adds one window read (v2 ``GET .../memory?lastn=N``, v3/v4 ``GET threads/{id}/
+    messages``). A resumed interrupt costs only the final save. Model calls inside the turn
+    (the tool loop) cost nothing.
+
+    API versions: behaviour is identical on v2, v3 and v4 (the version-neutral seam translates).
+    v3 threads always have a user (a session without ``user_id`` gets one named like it). v4
+    addresses threads by server UUID: a thread id that is not one names a thread remembered only
+    by this client, so for conversations that continue in another process (a shared
+    checkpointer, ``load_history``) use Zep thread UUIDs (``create_user_and_thread``) as
+    LangGraph thread ids, or a ``session_id`` resolver that returns them.
 
     Args:
         client: Sync client (``invoke``/``stream``); also the source of the async one.
