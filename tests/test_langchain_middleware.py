@@ -21,7 +21,7 @@ from tests.agent_support import RecordingChatModel, scripted
 from tests.conftest import VERSIONS
 from tests.langchain_support import Wire, make_wire
 from tests.test_faults import Faulty, clients, reply
-from tests.version_support import creation_kinds, owner, read_kind, write_kind
+from tests.version_support import creation_kinds, owner, read_kind, thread_of, write_kind
 from tests.version_support import stored as version_stored
 from zep_integrations import ServerError, _sessions
 from zep_integrations.langchain import ZepMemoryMiddleware
@@ -434,23 +434,35 @@ def _messages(out: dict[str, Any]) -> list[BaseMessage]:
     return list(out["messages"])
 
 
-def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire: Wire) -> None:
-    """Two 'processes' (own middleware, own SQLite checkpointer connection) alternate turns."""
-    db = str(wire.client.settings.db_path.parent / "checkpoints.db")  # type: ignore[union-attr]
+@pytest.mark.parametrize("version", VERSIONS)
+def test_processes_sharing_a_checkpointer_save_each_message_once(
+    mode: str, wire: Wire, version: str, tmp_path: Path
+) -> None:
+    """Two 'processes' (own middleware, own clients, own SQLite checkpointer connection)
+    alternate turns; on v4 the checkpointed thread UUID leads both to the same Zep thread."""
+    db = str(tmp_path / "checkpoints.db")
+    # The second process: its own clients (own ID cache) on the same Zep database.
+    other = make_wire(tmp_path / "zep.db", version)
+    wires = [other, wire]
 
-    def agent_on(saver: Any) -> Any:
-        return create_agent(RecordingChatModel(), middleware=[zmw(wire)], checkpointer=saver)
+    def agent_on(index: int, saver: Any) -> Any:
+        middleware = zmw(wires[index])
+        return create_agent(RecordingChatModel(), middleware=[middleware], checkpointer=saver)
+
+    # The first turn creates the session (v3/v4: and a user named like it; v4 after lookups).
+    first = 2 + len(creation_kinds(wire.client, new_user=version != "v2"))
 
     def check(turn: int) -> None:
-        requests = wire.take()
-        # The checkpoint tells the other process the session exists: no creation request.
-        assert len(requests) == (3 if turn == 1 else 2), requests
+        requests = wire.take() + other.take()
+        # The checkpoint tells the other process the session exists (v4: its thread UUID): no
+        # creation or lookup request.
+        assert len(requests) == (first if turn == 1 else 2), requests
 
     if mode == "sync":
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         conns = [sqlite3.connect(db, check_same_thread=False) for _ in range(2)]
-        agents = [agent_on(SqliteSaver(conn)) for conn in conns]
+        agents = [agent_on(i, SqliteSaver(conn)) for i, conn in enumerate(conns)]
         for turn in range(1, 5):
             agents[turn % 2].invoke(say(f"turn {turn}"), cfg("shared"))
             check(turn)
@@ -462,7 +474,7 @@ def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire
 
         async def scenario() -> None:
             aconns = [await aiosqlite.connect(db) for _ in range(2)]
-            aagents = [agent_on(AsyncSqliteSaver(conn)) for conn in aconns]
+            aagents = [agent_on(i, AsyncSqliteSaver(conn)) for i, conn in enumerate(aconns)]
             for turn in range(1, 5):
                 await aagents[turn % 2].ainvoke(say(f"turn {turn}"), cfg("shared"))
                 check(turn)
@@ -476,6 +488,7 @@ def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire
         for turn in range(1, 5)
         for text in (f"turn {turn}", f"reply {(turn + 1) // 2}: turn {turn}")
     ]
+    assert thread_of(other.client, "shared") == thread_of(wire.client, "shared")
 
 
 def test_a_session_deleted_since_the_last_turn_is_created_again(mode: str, tmp_path: Path) -> None:

@@ -85,6 +85,25 @@ def ensure_session(session_id: str, user_id: str | None = None) -> Flow[None]:
             raise
 
 
+def thread_address(session_id: str, known: str | None = None) -> Flow[str | None]:
+    """v4: the thread UUID ``session_id`` names for this client; ``None`` on v2/v3 (no request).
+
+    With ``known`` (a UUID an earlier call returned, kept by the caller, for example in a
+    checkpoint), the client first learns that ``session_id`` names that thread, so a process
+    that never saw the non-UUID ``session_id`` reaches the same thread instead of creating one.
+    Returns ``None`` too when the session is not resolved yet.
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v4":
+        return None
+    if threads.is_uuid(session_id):
+        return session_id
+    key = ("thread", session_id)
+    if known is not None and key not in info.ids and threads.is_uuid(known):
+        info.ids[key] = known
+    return info.ids.get(key)
+
+
 def write_messages(
     session_id: str,
     messages: Sequence[m.Message | Mapping[str, Any]],

@@ -58,6 +58,7 @@ class ZepMemoryState(AgentState[Any]):
     zep_context: NotRequired[Annotated[str | None, PrivateStateAttr]]
     zep_saved_ids: NotRequired[Annotated[list[str], PrivateStateAttr]]
     zep_session: NotRequired[Annotated[str | None, PrivateStateAttr]]
+    zep_thread: NotRequired[Annotated[str | None, PrivateStateAttr]]
 
 
 class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
@@ -100,9 +101,11 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
     API versions: behaviour is identical on v2, v3 and v4 (the version-neutral seam translates).
     v3 threads always have a user (a session without ``user_id`` gets one named like it). v4
     addresses threads by server UUID: a thread id that is not one names a thread remembered only
-    by this client, so for conversations that continue in another process (a shared
-    checkpointer, ``load_history``) use Zep thread UUIDs (``create_user_and_thread``) as
-    LangGraph thread ids, or a ``session_id`` resolver that returns them.
+    by this client; the middleware keeps the thread's UUID in its checkpointed private state,
+    so processes sharing a checkpointer continue in the same Zep thread. Without a shared
+    checkpoint (``load_history`` in a new process) use Zep thread UUIDs
+    (``create_user_and_thread``) as LangGraph thread ids, or a ``session_id`` resolver that
+    returns them.
 
     Args:
         client: Sync client (``invoke``/``stream``); also the source of the async one.
@@ -221,6 +224,11 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
             self._known.clear()
         self._known.add((session, user))
 
+    @staticmethod
+    def _thread(state: ZepMemoryState, session: str) -> str | None:
+        # v4: the thread UUID checkpointed with this session (None on v2/v3 and before).
+        return state.get("zep_thread") if state.get("zep_session") == session else None
+
     def _wants_history(self, state: ZepMemoryState) -> bool:
         # Only a thread that holds nothing but the new input: never overwrite a real history.
         return (
@@ -254,12 +262,17 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
             load_history=self.load_history if wants_history else None,
             fetch_context=self.inject_context,
             max_content_chars=self.max_content_chars,
+            thread=self._thread(state, session),
         )
 
         def update(start: TurnStart) -> dict[str, Any]:
             self._mark_known(session, user)
             history_ids = [msg.id for msg in start.history if msg.id is not None]
-            out: dict[str, Any] = {"zep_context": start.context, "zep_session": session}
+            out: dict[str, Any] = {
+                "zep_context": start.context,
+                "zep_session": session,
+                "zep_thread": start.thread,
+            }
             if start.history:
                 current = {msg.id for msg in messages}
                 history = [msg for msg in start.history if msg.id not in current]
@@ -283,6 +296,7 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
             user_id=user,
             session_known=self._is_known(state, session, user),
             max_content_chars=self.max_content_chars,
+            thread=self._thread(state, session),
         )
 
         def update(sent: list[str]) -> dict[str, Any]:

@@ -82,6 +82,8 @@ class TurnStart:
     context: str | None = None
     history: list[BaseMessage] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
+    thread: str | None = None
+    """v4: the thread UUID of the session (to keep with the thread's state); else ``None``."""
 
 
 def _save(
@@ -121,6 +123,7 @@ def start_turn(
     load_history: int | None,
     fetch_context: bool,
     max_content_chars: int | None,
+    thread: str | None = None,
 ) -> Flow[TurnStart]:
     """Save ``pending`` and fetch the context in one request; load history first if asked.
 
@@ -133,6 +136,9 @@ def start_turn(
     session exists.
     """
     start = TurnStart()
+    # v4: the thread UUID an earlier turn of this LangGraph thread resolved (checkpointed), so
+    # another process reaches the same Zep thread for a session id that is not a UUID.
+    yield from _sessions.thread_address(session_id, thread)
     if load_history:
         window: list[m.Message] | None
         if pending or not fetch_context:
@@ -162,6 +168,7 @@ def start_turn(
     elif fetch_context and not load_history:
         memory = yield from _sessions.read_memory(session_id, lastn=1)
         start.context = memory.context if memory is not None else None
+    start.thread = yield from _sessions.thread_address(session_id)
     return start
 
 
@@ -172,8 +179,10 @@ def finish_turn(
     user_id: str | None,
     session_known: bool,
     max_content_chars: int | None,
+    thread: str | None = None,
 ) -> Flow[list[str]]:
     """Save the turn's remaining messages (one request per 30); return the ids saved."""
+    yield from _sessions.thread_address(session_id, thread)
     if pending:
         yield from _save(
             session_id,
