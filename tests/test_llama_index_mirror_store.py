@@ -42,9 +42,11 @@ def make_store(kind: str, mode: str, db: Path) -> AsyncDBChatStore:
     if kind == "local-queue":
         return LocalQueue()
     inner = SQLAlchemyChatStore(table_name="t") if kind == "zep-mirror-sql" else None
+    # "zep-mirror-v3"/"-v4": the mirror on that Zep API version (else v2).
+    version = kind.rsplit("-", 1)[1] if kind[-3:] in ("-v3", "-v4") else "v2"
     if mode == "sync":
-        return ZepMirrorChatStore(inner, client=ZepClient(db_path=db))
-    return ZepMirrorChatStore(inner, async_client=AsyncZepClient(db_path=db))
+        return ZepMirrorChatStore(inner, client=ZepClient(db_path=db, api_version=version))
+    return ZepMirrorChatStore(inner, async_client=AsyncZepClient(db_path=db, api_version=version))
 
 
 async def drive(mode: str, body: Body, store: AsyncDBChatStore) -> None:
@@ -116,7 +118,10 @@ BODIES = {
 }
 
 
-@pytest.mark.parametrize("kind", ["sqlalchemy", "local-queue", "zep-mirror", "zep-mirror-sql"])
+@pytest.mark.parametrize(
+    "kind",
+    ["sqlalchemy", "local-queue", "zep-mirror", "zep-mirror-sql", "zep-mirror-v3", "zep-mirror-v4"],
+)
 @pytest.mark.parametrize("name", BODIES)
 async def test_behaviour_suite(name: str, kind: str, mode: str, tmp_path: Path) -> None:
     """The store behaves like LlamaIndex's SQLAlchemyChatStore (the oracle)."""
@@ -224,3 +229,19 @@ async def test_failed_zep_write_stores_nothing_locally() -> None:
         await store.add_message("s", TURNS[0])  # then the write itself
     assert await store.inner.count_messages("s", None) == 0
     await down.aclose()
+
+
+def test_session_state_is_per_api_version(tmp_path: Path) -> None:
+    """Store and block share per-session state per Zep target and API version: on one server a
+    v4 session id names another thread than the same id on v2, so no cached context crosses."""
+    from zep_integrations._clients import ClientPair
+    from zep_integrations.llama_index._link import session_state
+
+    db = tmp_path / "z.db"
+    states = [
+        session_state(ClientPair(ZepClient(db_path=db, api_version=version), None), "s1")
+        for version in VERSIONS
+    ]
+    assert len({id(state) for state in states}) == 3
+    again = session_state(ClientPair(ZepClient(db_path=db, api_version="v4"), None), "s1")
+    assert again is states[2]
