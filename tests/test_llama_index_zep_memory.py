@@ -120,10 +120,21 @@ async def test_user_owned_session_is_created_once(zep: Counted) -> None:
     assert owner(zep.client, "s1", "jane")
 
 
-async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: Path) -> None:
-    """A new interpreter with the same session sees the earlier turns and adds its own once."""
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_fresh_process_continues_the_conversation(
+    zep: Counted, tmp_path: Path, version: str
+) -> None:
+    """A new interpreter with the same session sees the earlier turns and adds its own once.
+
+    On v4 the session is the thread UUID the app stored: the only name another process can
+    reach a v4 thread by.
+    """
+    session = "s1"
+    if version == "v4":
+        session = zep.client.create_user_and_thread("jane").session_id
+        zep.take()
     agent = FunctionAgent(llm=MockFunctionCallingLLMWithChatMemoryOfLastCall(), tools=[])
-    memory = memory_for(zep)
+    memory = zep_memory(session, client=zep.client, async_client=zep.async_client)
     for question in QUESTIONS[:2]:
         await agent.run(question, memory=memory)
     script = textwrap.dedent(
@@ -139,7 +150,8 @@ async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: 
 
         Settings.llm, Settings.embed_model = MockLLM(), MockEmbedding(embed_dim=8)
         llm = MockFunctionCallingLLMWithChatMemoryOfLastCall()
-        memory = zep_memory("s1", client=ZepClient(db_path=sys.argv[1]))
+        client = ZepClient(db_path=sys.argv[1], api_version=sys.argv[2])
+        memory = zep_memory(sys.argv[3], client=client)
 
         async def main():
             await FunctionAgent(llm=llm, tools=[]).run("Where do I live?", memory=memory)
@@ -150,7 +162,7 @@ async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: 
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "z.db")],
+        [sys.executable, "-c", script, str(tmp_path / "z.db"), version, session],
         capture_output=True,
         text=True,
         env=env,
@@ -168,7 +180,7 @@ async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: 
     ]
     assert dialogue[-1] == ("user", "Where do I live?")
     assert "Paris" in "\n".join(text or "" for role, text in seen if role == "system")
-    assert [text for _, text in stored(zep)] == [
+    assert [text for _, text in stored(zep, session)] == [
         QUESTIONS[0],
         QUESTIONS[0],
         QUESTIONS[1],
