@@ -203,6 +203,23 @@ def read_memory(session_id: str, *, lastn: int | None = None) -> Flow[m.Memory |
         return None
 
 
+def read_context(session_id: str) -> Flow[m.Memory | None]:
+    """Read only what Zep's context needs; ``None`` when the session is missing.
+
+    One request on every version: v2 ``GET .../memory?lastn=1`` (context, facts and summary,
+    the window ignored); v3/v4 ``GET threads/{id}/context`` alone (no window read), and none
+    when this client's last write of the session returned the context.
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        return (yield from threads.read_context(info, session_id))
+    try:
+        memory: m.Memory = yield _api.get_memory(session_id, lastn=1)
+    except NotFoundError:
+        return None
+    return memory
+
+
 REPLACEMENT_KEY = "zep_integrations_replacement"
 """Message metadata: the ID of the :func:`replace_messages` call that wrote the message."""
 REPLACEMENT_END_KEY = "zep_integrations_replacement_end"

@@ -297,6 +297,30 @@ def read_memory(info: ClientInfo, session_id: str, lastn: int | None) -> Flow[m.
     return m.Memory(messages=messages, context=context or None)
 
 
+def read_context(info: ClientInfo, session_id: str) -> Flow[m.Memory | None]:
+    """The context block alone: one request (none when this client's last write returned it).
+
+    ``None`` when the thread does not exist.
+    """
+    cached = info.contexts.get(session_id)
+    if cached is not None:
+        return m.Memory(messages=[], context=cached or None)
+    try:
+        if info.api_version == "v4":
+            uuid = yield from thread_uuid(info, session_id)
+            if uuid is None:
+                return None
+            found4: m4.ThreadContextResponse = yield v4.get_thread_context(uuid)
+            context = found4.context
+        else:
+            found3: m3.ThreadContextResponse = yield v3.get_thread_context(session_id)
+            context = found3.context
+    except NotFoundError:
+        return None
+    _remember(info, session_id, None)  # from now on, writes bring the context back
+    return m.Memory(messages=[], context=context or None)
+
+
 def delete_session(info: ClientInfo, session_id: str) -> Flow[None]:
     """Delete the thread; missing is not an error (idempotent)."""
     info.contexts.pop(session_id, None)
