@@ -278,3 +278,13 @@ def test_facts_scope_returns_zep_facts_under_the_prefix(mode: str, wire: Wire) -
     assert [(h.namespace, h.value["kind"]) for h in hits] == [(NS, "fact")]
     assert "vinyl records" in hits[0].value["content"]
     uuid.UUID(hits[0].key)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_large_search_limit_works_on_every_version(mode: str, wire: Wire) -> None:
+    """limit=30 asks Zep for 90 hits: v3/v4 serve at most 50 a search, so the seam asks for 50
+    (it used to send 90 and get a 400, which on_error="raise" surfaces)."""
+    store = zep_store(wire, on_error="raise")
+    run(mode, store, "put", NS, "k1", {"content": "Jane loves hiking in the Alps"})
+    hits = run(mode, store, "search", NS, query="hiking", limit=30)
+    assert [(h.namespace, h.key) for h in hits] == [(NS, "k1")]

@@ -400,13 +400,15 @@ def search(
     whole user graph: for a ``session_id``, message hits are kept only when they come from that
     thread (as v2's session search), fetching up to three times ``limit`` to fill it; facts and
     summaries stay user-wide. The thread's user is looked up once per client. ``min_score`` is
-    applied here, as v3/v4 dropped it.
+    applied here, as v3/v4 dropped it. v3/v4 serve at most :data:`MAX_SEARCH` (50) results per
+    search: a larger ``limit`` returns at most 50.
     """
     scope = SCOPES[search_scope]
     reranker = "mmr" if search_type == "mmr" else None
     wanted = limit if limit is not None else 10
     only_thread = scope == "episodes" and session_id is not None
-    fetch = min(MAX_SEARCH, wanted * 3) if only_thread else limit
+    # v3/v4 answer 400 to a page over 50: a larger limit gets the 50 best (v2 serves more).
+    fetch = min(MAX_SEARCH, wanted * 3) if only_thread else limit and min(limit, MAX_SEARCH)
     thread: str | None = None
     hits: list[Any]
     try:
