@@ -179,6 +179,7 @@ def test_summarization_rewriting_history_loses_and_repeats_nothing(mode: str, wi
     assert stored(wire, "sum") == expected
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_interrupt_and_resume_save_each_message_once(mode: str, wire: Wire) -> None:
     """A human-in-the-loop pause saves the input; the resume saves the reply, nothing twice."""
 
