@@ -473,6 +473,8 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZepServer]
         client.add_memory("s1", [{"role_type": "user", "content": "I like tea in Lisbon"}])
         client.add_collection("col")
         client.add_documents("col", [{"content": "tea doc", "document_id": "d1"}])
+    created = http.post("http://zep/api/v2/graph/create", json={"graph_id": "g1"})
+    assert created.status_code in (200, 201), created.text
     yield server
     server.close()
 
@@ -525,7 +527,8 @@ def test_hostile_input_on_every_route_never_gets_a_500(
     fuzz_server: ZepServer, route: Any, body: bytes, query: list[tuple[str, str]]
 ) -> None:
     """Each route, with the fixture's real IDs, gets hostile bodies and numbers: never a 5xx."""
-    ids = {"session_id": "s1", "user_id": "u1", "name": "col"}
+    # Real IDs (a v3 thread is the v2 session), so hostile bodies reach the code behind lookups.
+    ids = {"session_id": "s1", "thread_id": "s1", "user_id": "u1", "graph_id": "g1", "name": "col"}
     path = "/api/v2/" + "/".join(
         ids.get(part[1:-1], "00000000-0000-7000-8000-000000000000")
         if part.startswith("{")

@@ -20,6 +20,9 @@ def test_demo_remembers_the_first_run(tmp_path: Path) -> None:
     assert "You live in Lisbon and you're travelling to Porto." in text
     assert "I'm planning a train trip to Porto" in text.split("3. Search")[1]
     assert "<FACTS>" in text.split("4. Zep's context")[1]
+    today = text.split("5. The same conversation through today's Zep API")[1]
+    assert "thread 'demo-session' is v4 thread" in today and ": 6 messages" in today
+    assert "I live in Lisbon" in today
 
     second: list[str] = []
     run_demo(tmp_path / "demo.db", out=second.append)

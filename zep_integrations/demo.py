@@ -3,7 +3,9 @@
 A short conversation goes through a LangChain chain (``RunnableWithMessageHistory`` with
 :class:`~zep_integrations.langchain.ZepChatMessageHistory`), continues in a LlamaIndex
 ``SimpleChatEngine`` with :class:`~zep_integrations.llama_index.ZepMemory` on the same Zep
-session, then a search and Zep's context are printed. Both "models" are small offline fakes that
+session, then a search and Zep's context are printed, and the same conversation is read back
+through today's Zep API (v4: look the session up as a thread UUID, page its messages, get its
+context block). Both "models" are small offline fakes that
 answer from what memory hands them, so the output shows what each framework saw. Run it twice:
 the second run remembers the first. ``--reset`` starts clean.
 """
@@ -155,6 +157,7 @@ def run_demo(
     _langchain_part(client, out, RETURNING_TURNS if earlier else LANGCHAIN_TURNS)
     _llama_index_part(client, out)
     _search_part(client, out)
+    _today_part(path, out)
 
     out(f"\nDone in {time.perf_counter() - started:.1f}s. Run it again: it remembers.")
     out("Start clean with `zep-integrations demo --reset`.")
@@ -220,3 +223,19 @@ def _search_part(client: ZepClient, out: Callable[[str], None]) -> None:
     out("\n4. Zep's context for the next prompt (facts and older messages, with dates)")
     for line in (memory.context or "(empty)").splitlines():
         out(f"   {line}")
+
+
+def _today_part(path: str | Path, out: Callable[[str], None]) -> None:
+    # One store answers v2, v3 and v4: an app written for today's Zep Cloud (v4, UUIDs) sees the
+    # conversation the v2 adapters stored, found by the id it had under v2/v3.
+    today = ZepClient(db_path=path, api_version="v4")
+    thread_uuid = today.v4.lookup_thread(thread_id=SESSION_ID).uuid
+    assert thread_uuid is not None  # the server always answers a found thread with its UUID
+    messages = list(today.v4.list_messages(thread_uuid, page_size=50))
+    out("\n5. The same conversation through today's Zep API (v4, as zep-cloud 4.x apps call it)")
+    out(f"   thread {SESSION_ID!r} is v4 thread {thread_uuid}: {len(messages)} messages")
+    context = today.v4.get_thread_context(thread_uuid).context or "(empty)"
+    facts = [line.strip() for line in context.splitlines() if line.strip().startswith("- ")]
+    for line in facts[:3]:
+        out(f"   {line}")
+    today.close()
