@@ -35,3 +35,13 @@ def run_maybe_async(mode: str, sync_fn: Callable[[], Any], async_fn: Callable[[]
     if mode == "sync":
         return sync_fn()
     return asyncio.run(async_fn())
+
+
+VERSIONS = ["v2", "v3", "v4"]
+"""Every Zep API version the client speaks; the embedded server answers all three in-process."""
+
+
+@pytest.fixture
+def version() -> str:
+    """The Zep API version of the test's clients: v2, unless the test parametrizes ``version``."""
+    return "v2"

@@ -57,13 +57,25 @@ class Wire:
         return taken
 
 
-def make_wire(db_path: Path) -> Wire:
-    """Build a :class:`Wire` over the embedded server on ``db_path``."""
+def api_path(path: str) -> str:
+    """The request path under its API prefix (``/api/v2/`` serves v2 and v3, ``/api/v4/`` v4)."""
+    for prefix in ("/api/v2/", "/api/v4/"):
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return path
+
+
+def make_wire(db_path: Path, version: str = "v2") -> Wire:
+    """Build a :class:`Wire` over the embedded server on ``db_path``, speaking ``version``.
+
+    The two clients share one ID cache, as clients derived from each other do (on v4 a
+    non-UUID session id names a thread only for the clients that created it).
+    """
     server = embedded_server(db_path)
     wire = Wire(client=None, aclient=None)  # type: ignore[arg-type]
 
     def record(request: httpx.Request, via: str = "sync") -> None:
-        path = request.url.path.split("/api/v2/", 1)[1]
+        path = api_path(request.url.path)
         body = json.loads(request.content) if request.content else None
         query = request.url.query.decode("ascii")
         wire.requests.append(Recorded(request.method, path, query, body, via))
@@ -74,13 +86,16 @@ def make_wire(db_path: Path) -> Wire:
     wire.client = ZepClient(
         db_path=db_path,
         http_client=httpx.Client(transport=server.transport(), event_hooks={"request": [record]}),
+        api_version=version,
     )
     wire.aclient = AsyncZepClient(
         db_path=db_path,
         http_client=httpx.AsyncClient(
             transport=server.async_transport(), event_hooks={"request": [arecord]}
         ),
+        api_version=version,
     )
+    wire.aclient._info = wire.client._info
     return wire
 
 

@@ -13,6 +13,7 @@ from llama_index.core import Settings
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
+from tests.langchain_support import api_path
 from zep_integrations import AsyncZepClient, ZepClient
 from zep_integrations.server import embedded_server
 
@@ -31,13 +32,16 @@ class Counted:
         return out
 
 
-def counted_clients(db_path: Path) -> Counted:
-    """Clients whose httpx event hooks log ``"METHOD path"`` for every request sent."""
+def counted_clients(db_path: Path, version: str = "v2") -> Counted:
+    """Clients speaking ``version`` whose httpx event hooks log ``"METHOD path"`` per request.
+
+    The two clients share one ID cache, as clients derived from each other do.
+    """
     server = embedded_server(db_path)
     requests: list[str] = []
 
     def record(request: httpx.Request) -> None:
-        requests.append(f"{request.method} {request.url.path.removeprefix('/api/v2/')}")
+        requests.append(f"{request.method} {api_path(request.url.path)}")
 
     async def arecord(request: httpx.Request) -> None:
         record(request)
@@ -45,13 +49,16 @@ def counted_clients(db_path: Path) -> Counted:
     client = ZepClient(
         db_path=db_path,
         http_client=httpx.Client(transport=server.transport(), event_hooks={"request": [record]}),
+        api_version=version,
     )
     async_client = AsyncZepClient(
         db_path=db_path,
         http_client=httpx.AsyncClient(
             transport=server.async_transport(), event_hooks={"request": [arecord]}
         ),
+        api_version=version,
     )
+    async_client._info = client._info
     return Counted(client, async_client, requests)
 
 

@@ -18,9 +18,12 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from tests.agent_support import RecordingChatModel, scripted
+from tests.conftest import VERSIONS
 from tests.langchain_support import Wire, make_wire
 from tests.test_faults import Faulty, clients, reply
-from zep_integrations import ServerError
+from tests.version_support import creation_kinds, owner, read_kind, thread_of, write_kind
+from tests.version_support import stored as version_stored
+from zep_integrations import ServerError, _sessions
 from zep_integrations.langchain import ZepMemoryMiddleware
 from zep_integrations.server import ZepServer
 
@@ -29,8 +32,8 @@ SECOND = "Where should I go hiking next summer?"
 
 
 @pytest.fixture
-def wire(tmp_path: Path) -> Wire:
-    return make_wire(tmp_path / "zep.db")
+def wire(tmp_path: Path, version: str) -> Wire:
+    return make_wire(tmp_path / "zep.db", version)
 
 
 def zmw(wire: Wire, **kwargs: Any) -> ZepMemoryMiddleware:
@@ -54,11 +57,12 @@ def say(text: str) -> dict[str, Any]:
 
 
 def stored(wire: Wire, session: str = "t1") -> list[str]:
-    return [message.content for message in wire.client.get_messages(session).messages]
+    return version_stored(wire.client, session)
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_two_turns_save_each_message_once_and_show_context(mode: str, wire: Wire) -> None:
-    """Turn 1 saves input and reply; turn 2 shows the model Zep's context; budget 3 then 2."""
+    """Turn 1 saves input and reply; turn 2 shows the model Zep's context; budget then 2."""
     model = RecordingChatModel()
     memory = zmw(wire)
     agent = create_agent(
@@ -67,20 +71,18 @@ def test_two_turns_save_each_message_once_and_show_context(mode: str, wire: Wire
 
     run(mode, agent, say(FIRST), cfg(), context={"user_id": "jane"})
     assert wire.clients_used() == {mode}
-    # First turn of a new user: session (404 user), user, session, save input + context, reply.
-    assert wire.take() == [
-        "POST sessions",
-        "POST users",
-        "POST sessions",
-        "POST sessions/t1/memory",
-        "POST sessions/t1/memory",
-    ]
+    # First turn of a new user: the session and its user are created (v2/v3: a session/thread
+    # create answered "user not found", the user, the session again; v4: lookups of the thread
+    # id and the user, then both created), then the input is saved with the context returned,
+    # then the reply.
+    write = write_kind(wire.client, "t1")
+    assert wire.take() == [*creation_kinds(wire.client, new_user=True), write, write]
     out = run(mode, agent, say(SECOND), cfg(), context={"user_id": "jane"})
-    # The documented budget of a turn once the session is known: two requests.
-    assert wire.take() == ["POST sessions/t1/memory", "POST sessions/t1/memory"]
+    # The documented budget of a turn once the session is known, on every version: two writes.
+    assert wire.take() == [write, write]
 
     assert stored(wire) == [FIRST, f"reply 1: {FIRST}", SECOND, f"reply 2: {SECOND}"]
-    assert wire.client.get_session("t1").user_id == "jane"
+    assert owner(wire.client, "t1", "jane")
     system = model.seen[-1][0]
     assert isinstance(system, SystemMessage)
     assert system.text.startswith("Be brief.")
@@ -123,6 +125,7 @@ def test_without_a_checkpointer_each_turn_is_saved_once(mode: str, wire: Wire) -
     assert kinds.count("POST sessions/nock/memory") == 6
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_load_history_seeds_an_empty_thread_only(mode: str, wire: Wire) -> None:
     """load_history=N gives a checkpointer-less app the last N messages, marked as saved."""
     first = RecordingChatModel()
@@ -136,11 +139,9 @@ def test_load_history_seeds_an_empty_thread_only(mode: str, wire: Wire) -> None:
     agent = create_agent(model, middleware=[memory], checkpointer=InMemorySaver())
     wire.take()
     out = run(mode, agent, say("third"), cfg("h"))
-    assert wire.take() == [
-        "GET sessions/h/memory",
-        "POST sessions/h/memory",
-        "POST sessions/h/memory",
-    ]
+    # One window read (no context read on v3/v4: the save returns it), then two writes.
+    write = write_kind(wire.client, "h")
+    assert wire.take() == [read_kind(wire.client, "h"), write, write]
     seen = [m.text for m in model.seen[-1] if not isinstance(m, SystemMessage)]
     assert seen == [f"reply 1: {FIRST}", SECOND, f"reply 2: {SECOND}", "third"]
     assert [m.text for m in out["messages"]] == [*seen, "reply 1: third"]
@@ -149,8 +150,9 @@ def test_load_history_seeds_an_empty_thread_only(mode: str, wire: Wire) -> None:
     assert len(stored(wire, "h")) == 6
 
     # The thread now has a history: the next turn loads nothing.
+    wire.take()
     run(mode, agent, say("fourth"), cfg("h"))
-    assert "GET sessions/h/memory" not in wire.take()
+    assert wire.take() == [write, write]
     assert len(stored(wire, "h")) == 8
 
 
@@ -177,6 +179,7 @@ def test_summarization_rewriting_history_loses_and_repeats_nothing(mode: str, wi
     assert stored(wire, "sum") == expected
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_interrupt_and_resume_save_each_message_once(mode: str, wire: Wire) -> None:
     """A human-in-the-loop pause saves the input; the resume saves the reply, nothing twice."""
 
@@ -236,6 +239,7 @@ class UserContext:
     tenant: str = "acme"
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_identity_from_context_schema_and_resolvers(mode: str, wire: Wire) -> None:
     """The user comes from the context schema; resolvers can derive both ids per request."""
     model = RecordingChatModel()
@@ -246,7 +250,7 @@ def test_identity_from_context_schema_and_resolvers(mode: str, wire: Wire) -> No
         checkpointer=InMemorySaver(),
     )
     run(mode, agent, say("hi"), cfg("ctx"), context=UserContext(user_id="ann"))
-    assert wire.client.get_session("ctx").user_id == "ann"
+    assert owner(wire.client, "ctx", "ann")
 
     resolved = zmw(
         wire,
@@ -255,16 +259,17 @@ def test_identity_from_context_schema_and_resolvers(mode: str, wire: Wire) -> No
     )
     agent = create_agent(model, middleware=[resolved], context_schema=UserContext)
     run(mode, agent, say("hello"), cfg("ignored"), context=UserContext(user_id="bob"))
-    assert wire.client.get_session("acme-bob").user_id == "acme:bob"
+    assert owner(wire.client, "acme-bob", "acme:bob")
     assert stored(wire, "acme-bob") == ["hello", "reply 2: hello"]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_fixed_ids_and_one_instance_for_many_users(mode: str, wire: Wire) -> None:
     """Fixed strings pin the ids; a default instance keeps concurrent users apart."""
     model = RecordingChatModel()
     fixed = zmw(wire, session_id="fixed", user_id="pat")
     run(mode, create_agent(model, middleware=[fixed]), say("pinned"), cfg("x"))
-    assert wire.client.get_session("fixed").user_id == "pat"
+    assert owner(wire.client, "fixed", "pat")
 
     shared = zmw(wire)
     agent = create_agent(RecordingChatModel(), middleware=[shared], checkpointer=InMemorySaver())
@@ -281,7 +286,7 @@ def test_fixed_ids_and_one_instance_for_many_users(mode: str, wire: Wire) -> Non
     else:
         asyncio.run(all_async())
     for u in users:
-        assert wire.client.get_session(u).user_id == u
+        assert owner(wire.client, u, u)
         texts = stored(wire, u)
         assert texts[0] == f"I am {u}" and len(texts) == 2
 
@@ -349,11 +354,21 @@ def test_stream_and_astream_work(mode: str, wire: Wire) -> None:
 WRITE = "POST sessions/s/memory"
 
 
-def test_on_error_warn_answers_without_memory_then_catches_up(mode: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_on_error_warn_answers_without_memory_then_catches_up(
+    mode: str, tmp_path: Path, version: str
+) -> None:
     """A failing Zep warns, the model still answers; the unsaved messages are saved next turn."""
     server = ZepServer(tmp_path / "faults.db")
-    faulty = Faulty(server, WRITE, [reply(500), reply(500)])
-    sync, asyn = clients(server, faulty)
+    faulty = Faulty(server, "", [])
+    sync, asyn = clients(server, faulty, api_version=version)
+    asyn._info = sync._info
+    # The thread exists (v4: as the app stores it, by UUID); its writes fail twice with a 500.
+    session = sync.create_user_and_thread("jane").session_id if version == "v4" else "s"
+    sync.run(_sessions.ensure_session(session, "jane"))
+    path = write_kind(sync, session).split(" ", 1)[1]
+    faulty.match = f"POST {'/api/v4/' if version == 'v4' else ''}{path}"
+    faulty.actions = [reply(500), reply(500)]
     model = RecordingChatModel()
     agent = create_agent(
         model,
@@ -361,11 +376,12 @@ def test_on_error_warn_answers_without_memory_then_catches_up(mode: str, tmp_pat
         checkpointer=InMemorySaver(),
     )
     with pytest.warns(RuntimeWarning, match="Zep memory unavailable"):
-        out = run(mode, agent, say("first"), cfg("s"))
+        out = run(mode, agent, say("first"), cfg(session))
+    assert faulty.actions == []  # both writes of the turn failed
     assert out["messages"][-1].text == "reply 1: first"
     assert not any(isinstance(m, SystemMessage) for m in model.seen[0])
-    run(mode, agent, say("second"), cfg("s"))
-    assert [m.content for m in sync.get_messages("s").messages] == [
+    run(mode, agent, say("second"), cfg(session))
+    assert version_stored(sync, session) == [
         "first",
         "reply 1: first",
         "second",
@@ -419,23 +435,35 @@ def _messages(out: dict[str, Any]) -> list[BaseMessage]:
     return list(out["messages"])
 
 
-def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire: Wire) -> None:
-    """Two 'processes' (own middleware, own SQLite checkpointer connection) alternate turns."""
-    db = str(wire.client.settings.db_path.parent / "checkpoints.db")  # type: ignore[union-attr]
+@pytest.mark.parametrize("version", VERSIONS)
+def test_processes_sharing_a_checkpointer_save_each_message_once(
+    mode: str, wire: Wire, version: str, tmp_path: Path
+) -> None:
+    """Two 'processes' (own middleware, own clients, own SQLite checkpointer connection)
+    alternate turns; on v4 the checkpointed thread UUID leads both to the same Zep thread."""
+    db = str(tmp_path / "checkpoints.db")
+    # The second process: its own clients (own ID cache) on the same Zep database.
+    other = make_wire(tmp_path / "zep.db", version)
+    wires = [other, wire]
 
-    def agent_on(saver: Any) -> Any:
-        return create_agent(RecordingChatModel(), middleware=[zmw(wire)], checkpointer=saver)
+    def agent_on(index: int, saver: Any) -> Any:
+        middleware = zmw(wires[index])
+        return create_agent(RecordingChatModel(), middleware=[middleware], checkpointer=saver)
+
+    # The first turn creates the session (v3/v4: and a user named like it; v4 after lookups).
+    first = 2 + len(creation_kinds(wire.client, new_user=version != "v2"))
 
     def check(turn: int) -> None:
-        requests = wire.take()
-        # The checkpoint tells the other process the session exists: no creation request.
-        assert len(requests) == (3 if turn == 1 else 2), requests
+        requests = wire.take() + other.take()
+        # The checkpoint tells the other process the session exists (v4: its thread UUID): no
+        # creation or lookup request.
+        assert len(requests) == (first if turn == 1 else 2), requests
 
     if mode == "sync":
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         conns = [sqlite3.connect(db, check_same_thread=False) for _ in range(2)]
-        agents = [agent_on(SqliteSaver(conn)) for conn in conns]
+        agents = [agent_on(i, SqliteSaver(conn)) for i, conn in enumerate(conns)]
         for turn in range(1, 5):
             agents[turn % 2].invoke(say(f"turn {turn}"), cfg("shared"))
             check(turn)
@@ -447,7 +475,7 @@ def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire
 
         async def scenario() -> None:
             aconns = [await aiosqlite.connect(db) for _ in range(2)]
-            aagents = [agent_on(AsyncSqliteSaver(conn)) for conn in aconns]
+            aagents = [agent_on(i, AsyncSqliteSaver(conn)) for i, conn in enumerate(aconns)]
             for turn in range(1, 5):
                 await aagents[turn % 2].ainvoke(say(f"turn {turn}"), cfg("shared"))
                 check(turn)
@@ -461,6 +489,7 @@ def test_processes_sharing_a_checkpointer_save_each_message_once(mode: str, wire
         for turn in range(1, 5)
         for text in (f"turn {turn}", f"reply {(turn + 1) // 2}: turn {turn}")
     ]
+    assert thread_of(other.client, "shared") == thread_of(wire.client, "shared")
 
 
 def test_a_session_deleted_since_the_last_turn_is_created_again(mode: str, tmp_path: Path) -> None:

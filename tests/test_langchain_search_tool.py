@@ -15,8 +15,10 @@ from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
 
 from tests.agent_support import RecordingChatModel, scripted
+from tests.conftest import VERSIONS
 from tests.langchain_support import Wire, make_wire
 from tests.test_faults import Faulty, clients, reply
+from tests.version_support import thread_of
 from zep_integrations import ZepClient
 from zep_integrations.langchain import (
     ZepChatMessageHistory,
@@ -68,8 +70,8 @@ class TestSearchToolIntegration(ToolsIntegrationTests):
 
 
 @pytest.fixture
-def wire(tmp_path: Path) -> Wire:
-    return make_wire(tmp_path / "zep.db")
+def wire(tmp_path: Path, version: str) -> Wire:
+    return make_wire(tmp_path / "zep.db", version)
 
 
 def call_tool(mode: str, tool: BaseTool, args: dict[str, Any], config: Any = None) -> Any:
@@ -79,8 +81,13 @@ def call_tool(mode: str, tool: BaseTool, args: dict[str, Any], config: Any = Non
     return asyncio.run(tool.ainvoke(payload, config))
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_one_tool_serves_every_user_in_an_agent(mode: str, wire: Wire) -> None:
-    """In an agent the user comes from the runtime context, per call: one request per search."""
+    """In an agent the user comes from the runtime context, per call: one request per search.
+
+    v3/v4 search the user's graph (``POST graph/search``); v4 resolves the user id to its UUID
+    once per client (here already done by the seeding write), so a search stays one request.
+    """
     seed(wire.client, "ann", "a1", ["Ann likes sailing"])
     seed(wire.client, "bob", "b1", ["Bob likes sailing too"])
     search = create_zep_search_tool(wire.client, async_client=wire.aclient, scope="messages")
@@ -102,9 +109,11 @@ def test_one_tool_serves_every_user_in_an_agent(mode: str, wire: Wire) -> None:
         result = next(m for m in out["messages"] if isinstance(m, ToolMessage))
         assert expected in result.text
         assert [doc.page_content for doc in result.artifact] == [expected]
-        assert {doc.metadata["session_id"] for doc in result.artifact} == {f"{user[0]}1"}
+        session = thread_of(wire.client, f"{user[0]}1")
+        assert {doc.metadata["session_id"] for doc in result.artifact} == {session}
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 def test_session_search_when_no_user_is_known(mode: str, wire: Wire) -> None:
     """Without a user the tool searches the current session (the thread id)."""
     seed(wire.client, "u", "thread-9", ["The cat is called Momo"])
@@ -165,13 +174,33 @@ def test_middleware_search_tool_flag_adds_the_tool(mode: str, wire: Wire) -> Non
     assert "favourite colour is green" in result.text
 
 
-def test_default_scope_searches_facts(mode: str, wire: Wire) -> None:
+# What each scope asks on the wire: v2 ``search_scope``; v3/v4 the graph search scope.
+SCOPE_ON_WIRE = {
+    "v2": {"facts": "facts", "summary": "summary"},
+    "v3": {"facts": "edges", "summary": "thread_summaries"},
+    "v4": {"facts": "edges", "summary": "thread-summaries"},
+}
+
+
+def wire_scope(wire: Wire) -> str:
+    """The scope the last request searched: v2/v3 in the body, v4 in the path."""
+    last = wire.requests[-1]
+    if last.path.startswith("graphs/"):  # v4: graphs/{uuid}/search/{scope}
+        return str(last.path.rsplit("/", 1)[1])
+    return str(last.body["search_scope" if last.path.startswith("sessions") else "scope"])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_default_scope_searches_facts(mode: str, wire: Wire, version: str) -> None:
     """Without a scope the tool searches the facts Zep extracted; the model may pick another."""
     seed(wire.client, "jane", "s1", ["I love hiking in the Alps"])
     search = create_zep_search_tool(wire.client, async_client=wire.aclient, user_id="jane")
+    wire.take()
     facts = call_tool(mode, search, {"query": "hiking"})
     assert facts.text.startswith("1. human: I love hiking in the Alps")
-    assert wire.requests[-1].body["search_scope"] == "facts"
+    assert [doc.metadata.get("uuid") is not None for doc in facts.artifact] == [True]
+    assert len(wire.requests) == 1
+    assert wire_scope(wire) == SCOPE_ON_WIRE[version]["facts"]
     summaries = call_tool(mode, search, {"query": "hiking", "scope": "summary"})
     assert summaries.text == "No memories found." and summaries.artifact == []
-    assert wire.requests[-1].body["search_scope"] == "summary"
+    assert wire_scope(wire) == SCOPE_ON_WIRE[version]["summary"]

@@ -22,7 +22,9 @@ from llama_index.core.memory.memory_blocks import StaticMemoryBlock
 from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 from llama_index.core.workflow import Context, JsonSerializer
 
+from tests.conftest import VERSIONS
 from tests.llama_index_support import mock_settings
+from tests.version_support import stored
 from zep_integrations import ZepClient
 from zep_integrations.llama_index import ZepAgentMemory, ZepMemory, ZepMirrorChatStore, zep_memory
 from zep_integrations.server import embedded_server
@@ -53,15 +55,27 @@ async def round_trip(memory: Any, allowed: list[type[Any]]) -> tuple[Any, str]:
 
 
 def history(zep: ZepClient, session: str) -> list[str]:
-    return [m.content for m in zep.get_messages(session).messages]
+    return stored(zep, session)
 
 
-async def test_zep_memory_result_round_trips_and_works() -> None:
-    """The restored zep_memory() keeps its settings and goes on storing and reading Zep."""
-    memory = zep_memory("s1", token_limit=5000, user_id="jane")
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_zep_memory_result_round_trips_and_works(
+    monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    """The restored zep_memory() keeps its settings and goes on storing and reading Zep.
+
+    The restored object builds its client from the environment, so the API version comes from
+    ``ZEP_API_VERSION`` there. On v4 the session is the thread UUID the app stored (a v4
+    thread has no other name a new process could find it by).
+    """
+    monkeypatch.setenv("ZEP_API_VERSION", version)
+    session = "s1"
+    if version == "v4":
+        session = ZepClient().create_user_and_thread("jane").session_id
+    memory = zep_memory(session, token_limit=5000, user_id="jane")
     restored, payload = await round_trip(memory, [ZepAgentMemory])
     assert isinstance(restored, ZepAgentMemory) and restored is not memory
-    assert restored.session_id == "s1" and restored.token_limit == 5000
+    assert restored.session_id == session and restored.token_limit == 5000
     assert isinstance(restored.sql_store, ZepMirrorChatStore)
     assert restored.sql_store.user_id == "jane"
     assert "ZepClient" not in payload and "api_key" not in payload
@@ -74,7 +88,7 @@ async def test_zep_memory_result_round_trips_and_works() -> None:
         "Where do I live?",
     ]
     assert "Paris" in (llm.last_chat_messages[0].content or "")
-    assert len(history(ZepClient(), "s1")) == 4
+    assert len(history(ZepClient(), session)) == 4
 
 
 async def test_file_queue_url_is_kept_but_never_a_password(tmp_path: Path) -> None:

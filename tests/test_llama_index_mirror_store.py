@@ -18,7 +18,9 @@ from llama_index.core.llms import ChatMessage
 from llama_index.core.storage.chat_store.base_db import AsyncDBChatStore, MessageStatus
 from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 
+from tests.conftest import VERSIONS
 from tests.llama_index_support import counted_clients
+from tests.version_support import read_kind, stored
 from zep_integrations import AsyncZepClient, ZepClient
 from zep_integrations.llama_index import ZepMirrorChatStore
 from zep_integrations.llama_index._queue import LocalQueue
@@ -40,9 +42,11 @@ def make_store(kind: str, mode: str, db: Path) -> AsyncDBChatStore:
     if kind == "local-queue":
         return LocalQueue()
     inner = SQLAlchemyChatStore(table_name="t") if kind == "zep-mirror-sql" else None
+    # "zep-mirror-v3"/"-v4": the mirror on that Zep API version (else v2).
+    version = kind.rsplit("-", 1)[1] if kind[-3:] in ("-v3", "-v4") else "v2"
     if mode == "sync":
-        return ZepMirrorChatStore(inner, client=ZepClient(db_path=db))
-    return ZepMirrorChatStore(inner, async_client=AsyncZepClient(db_path=db))
+        return ZepMirrorChatStore(inner, client=ZepClient(db_path=db, api_version=version))
+    return ZepMirrorChatStore(inner, async_client=AsyncZepClient(db_path=db, api_version=version))
 
 
 async def drive(mode: str, body: Body, store: AsyncDBChatStore) -> None:
@@ -114,7 +118,10 @@ BODIES = {
 }
 
 
-@pytest.mark.parametrize("kind", ["sqlalchemy", "local-queue", "zep-mirror", "zep-mirror-sql"])
+@pytest.mark.parametrize(
+    "kind",
+    ["sqlalchemy", "local-queue", "zep-mirror", "zep-mirror-sql", "zep-mirror-v3", "zep-mirror-v4"],
+)
 @pytest.mark.parametrize("name", BODIES)
 async def test_behaviour_suite(name: str, kind: str, mode: str, tmp_path: Path) -> None:
     """The store behaves like LlamaIndex's SQLAlchemyChatStore (the oracle)."""
@@ -122,29 +129,42 @@ async def test_behaviour_suite(name: str, kind: str, mode: str, tmp_path: Path) 
     await drive(mode, BODIES[name], store)
 
 
-async def test_every_added_message_reaches_zep_once(mode: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_every_added_message_reaches_zep_once(
+    mode: str, tmp_path: Path, version: str
+) -> None:
     """Adds go to Zep at once; set_messages sends only unseen messages; bookkeeping stays local."""
-    zep = counted_clients(tmp_path / "z.db")
-    store = make_store("zep-mirror", mode, tmp_path / "z.db")
+    zep = counted_clients(tmp_path / "z.db", version)
+    # On v4 the key is the thread UUID the app stored (any client can reach it by that).
+    key = "s"
+    if version == "v4":
+        key = zep.client.create_user_and_thread("jane").session_id
+    if mode == "sync":
+        store = ZepMirrorChatStore(client=zep.client)
+    else:
+        store = ZepMirrorChatStore(async_client=zep.async_client)
 
     async def body(store: AsyncDBChatStore) -> None:
-        await store.add_message("s", TURNS[0])
-        await store.add_messages("s", TURNS[1:3])
-        await store.archive_oldest_messages("s", 2)
-        await store.delete_oldest_messages("s", 1)
+        await store.add_message(key, TURNS[0])
+        await store.add_messages(key, TURNS[1:3])
+        await store.archive_oldest_messages(key, 2)
+        await store.delete_oldest_messages(key, 1)
         # The app passes its whole history (as agent.run(chat_history=...) does): only a5 is new.
-        await store.set_messages("s", [*TURNS[:3], TURNS[5]])
-        await store.set_messages("s", [*TURNS[:3], TURNS[5]])
-        await store.add_message("s", TURNS[2])  # a repeated message is still a new message
+        await store.set_messages(key, [*TURNS[:3], TURNS[5]])
+        await store.set_messages(key, [*TURNS[:3], TURNS[5]])
+        await store.add_message(key, TURNS[2])  # a repeated message is still a new message
+        assert contents(await store.get_messages(key, None)) == ["u0", "a1", "u2", "a5", "u2"]
 
     await drive(mode, body, store)
-    stored = zep.client.get_messages("s").messages
-    assert [m.content for m in stored] == ["u0", "a1", "u2", "a5", "u2"]
+    assert stored(zep.client, key) == ["u0", "a1", "u2", "a5", "u2"]
 
 
-async def test_reset_deletes_the_zep_session_and_is_not_undone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_reset_deletes_the_zep_session_and_is_not_undone(
+    tmp_path: Path, version: str
+) -> None:
     """delete_messages(key) also deletes the Zep session, so nothing is restored afterwards."""
-    zep = counted_clients(tmp_path / "z.db")
+    zep = counted_clients(tmp_path / "z.db", version)
     store = ZepMirrorChatStore(client=zep.client, async_client=zep.async_client)
     await store.add_messages("s", TURNS[:2])
     await store.delete_messages("s")
@@ -153,16 +173,17 @@ async def test_reset_deletes_the_zep_session_and_is_not_undone(tmp_path: Path) -
     assert await fresh.get_messages("s") == []
 
 
-async def test_empty_local_queue_is_restored_from_zep(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_empty_local_queue_is_restored_from_zep(tmp_path: Path, version: str) -> None:
     """A new process with an in-memory queue restores the last messages with one read."""
-    zep = counted_clients(tmp_path / "z.db")
+    zep = counted_clients(tmp_path / "z.db", version)
     first = ZepMirrorChatStore(client=zep.client, async_client=zep.async_client)
     await first.add_messages("s", TURNS)
     zep.take()
     second = ZepMirrorChatStore(client=zep.client, async_client=zep.async_client, restore_last=4)
     assert contents(await second.get_messages("s")) == ["u2", "a3", "u4", "a5"]
     assert contents(await second.get_messages("s")) == ["u2", "a3", "u4", "a5"]
-    assert zep.take() == ["GET sessions/s/memory"]
+    assert zep.take() == [read_kind(zep.client, "s")]
     never = ZepMirrorChatStore(client=zep.client, async_client=zep.async_client, restore_last=0)
     assert await never.get_messages("s") == []
     assert zep.take() == []
@@ -208,3 +229,19 @@ async def test_failed_zep_write_stores_nothing_locally() -> None:
         await store.add_message("s", TURNS[0])  # then the write itself
     assert await store.inner.count_messages("s", None) == 0
     await down.aclose()
+
+
+def test_session_state_is_per_api_version(tmp_path: Path) -> None:
+    """Store and block share per-session state per Zep target and API version: on one server a
+    v4 session id names another thread than the same id on v2, so no cached context crosses."""
+    from zep_integrations._clients import ClientPair
+    from zep_integrations.llama_index._link import session_state
+
+    db = tmp_path / "z.db"
+    states = [
+        session_state(ClientPair(ZepClient(db_path=db, api_version=version), None), "s1")
+        for version in VERSIONS
+    ]
+    assert len({id(state) for state in states}) == 3
+    again = session_state(ClientPair(ZepClient(db_path=db, api_version="v4"), None), "s1")
+    assert again is states[2]

@@ -13,7 +13,10 @@ from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.workflow import Context
 
+from tests.conftest import VERSIONS
 from tests.llama_index_support import Counted, counted_clients, mock_settings
+from tests.version_support import stored_messages, thread_of
+from zep_integrations import _sessions
 from zep_integrations.llama_index import ZepToolSpec, zep_memory
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:inspect")
@@ -26,15 +29,30 @@ def _mock_settings() -> Iterator[None]:
 
 
 @pytest.fixture
-def zep(tmp_path: Path) -> Counted:
-    counted = counted_clients(tmp_path / "z.db")
-    for session, text in (("s1", "I live in Paris and love hiking"), ("s2", "I love hiking")):
-        counted.client.add_memory(session, [{"role_type": "user", "content": text}])
-    counted.client.add_user("jane")
-    counted.client.add_session("s3", "jane")
-    counted.client.add_memory("s3", [{"role_type": "user", "content": "I go hiking in Norway"}])
+def zep(tmp_path: Path, version: str) -> Counted:
+    counted = counted_clients(tmp_path / "z.db", version)
+    for session, text, user in (
+        ("s1", "I live in Paris and love hiking", None),
+        ("s2", "I love hiking", None),
+        ("s3", "I go hiking in Norway", "jane"),
+    ):
+        message = {"role_type": "user", "content": text}
+        counted.client.run(_sessions.write_messages(session, [message], user_id=user))
     counted.take()
     return counted
+
+
+def search_kinds(zep: Counted, session: str) -> list[str]:
+    """A session search: v2 one request; v3/v4 the graph search, after looking up the thread's
+    user once per client (v4 searches that user's graph by UUID)."""
+    version = zep.client.api_version
+    if version == "v2":
+        return [f"POST sessions/{session}/search"]
+    thread = thread_of(zep.client, session)
+    if version == "v3":
+        return [f"GET threads/{thread}/messages", "POST graph/search"]
+    owner = zep.client._info.ids[("thread-user", thread)]
+    return [f"GET threads/{thread}", f"POST graphs/{owner}/search/episodes"]
 
 
 def spec(zep: Counted, **kwargs: Any) -> ZepToolSpec:
@@ -46,6 +64,7 @@ async def invoke(mode: str, tool: Any, **kwargs: Any) -> str:
     return str(out.content)
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_fixed_session_tools(mode: str, zep: Counted) -> None:
     """search_memory and search_facts answer from the given session with one request each."""
     tools = {tool.metadata.name: tool for tool in spec(zep, session_id="s1").to_tool_list()}
@@ -54,18 +73,21 @@ async def test_fixed_session_tools(mode: str, zep: Counted) -> None:
     assert await invoke(mode, tools["search_memory"], query="hiking") == (
         "- user: I live in Paris and love hiking"
     )
-    assert zep.take() == ["POST sessions/s1/search"]
+    assert zep.take() == search_kinds(zep, "s1")
     facts = await invoke(mode, tools["search_facts"], query="Paris")
     assert "Paris" in facts and facts.startswith("- ")
+    assert len(zep.take()) == 1  # the thread's user is cached: one request per search
     assert await invoke(mode, tools["search_memory"], query="volcanoes") == "No matching memories."
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_user_scope_searches_all_sessions(mode: str, zep: Counted) -> None:
     """With user_id, the search covers every session of the user."""
     tools = spec(zep, user_id="jane").to_tool_list()
     assert await invoke(mode, tools[0], query="Norway") == "- user: I go hiking in Norway"
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_missing_scope_and_bad_query_answer_in_text(mode: str, zep: Counted) -> None:
     """A missing session reads as no results; an empty query and no session say so as text."""
     tools = spec(zep, session_id="nope").to_tool_list()
@@ -84,6 +106,7 @@ def test_bad_arguments_are_value_errors() -> None:
         ZepToolSpec(session_id="")
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_session_comes_from_the_workflow_context(mode: str, zep: Counted) -> None:
     """Without a fixed scope the tools find the session of the memory the workflow holds."""
     tools = spec(zep).to_tool_list()
@@ -116,6 +139,7 @@ class AsksMemory:
         )
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_agent_calls_the_tool_with_its_memory_session(zep: Counted) -> None:
     """A FunctionAgent run with zep_memory() searches that session through the tool."""
     llm = MockFunctionCallingLLM(response_generator=AsksMemory(), is_chat_model=True)
@@ -123,5 +147,5 @@ async def test_agent_calls_the_tool_with_its_memory_session(zep: Counted) -> Non
     memory = zep_memory("s2", client=zep.client, async_client=zep.async_client)
     result = await agent.run("What do I love?", memory=memory)
     assert str(result) == "From memory: - user: I love hiking"
-    roles = [m.role_type for m in zep.client.get_messages("s2").messages]
+    roles = [m.role_type for m in stored_messages(zep.client, "s2")]
     assert roles == ["user", "user", "assistant", "tool", "assistant"]

@@ -1,7 +1,8 @@
 """zep_memory() and ZepMemoryBlock with LlamaIndex 0.14 Memory and FunctionAgent (embedded server).
 
-Request budget per agent turn on a known session, asserted below: **two writes and no read**
-(the user's message, written with Zep's context returned, then the reply with its tool calls).
+Request budget per agent turn on a known session, asserted below on v2, v3 and v4: **two writes
+and no read** (the user's message, written with Zep's context returned, then the reply with its
+tool calls).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from llama_index.core.memory import Memory
 from llama_index.core.storage.chat_store.base_db import MessageStatus
 from llama_index.core.utils import get_tokenizer
 
+from tests.conftest import VERSIONS
 from tests.llama_index_support import Counted, counted_clients, mock_settings
+from tests.version_support import (
+    context_kind,
+    creation_kinds,
+    owner,
+    read_kind,
+    stored_messages,
+    write_kind,
+)
 from zep_integrations.llama_index import (
     ZepAgentMemory,
     ZepMemoryBlock,
@@ -45,8 +55,8 @@ def _mock_settings() -> Iterator[None]:
 
 
 @pytest.fixture
-def zep(tmp_path: Path) -> Counted:
-    return counted_clients(tmp_path / "z.db")
+def zep(tmp_path: Path, version: str) -> Counted:
+    return counted_clients(tmp_path / "z.db", version)
 
 
 def memory_for(zep: Counted, **kwargs: Any) -> ZepAgentMemory:
@@ -55,8 +65,9 @@ def memory_for(zep: Counted, **kwargs: Any) -> ZepAgentMemory:
 
 def stored(zep: Counted, session: str = "s1") -> list[tuple[str | None, str]]:
     """The session's messages in Zep (this read is not counted as the adapters' traffic)."""
-    out = [(m.role_type, m.content) for m in zep.client.get_messages(session).messages]
-    zep.requests.pop()
+    before = len(zep.requests)
+    out = [(m.role_type, m.content) for m in stored_messages(zep.client, session)]
+    del zep.requests[before:]
     return out
 
 
@@ -64,8 +75,13 @@ def system_text(messages: list[ChatMessage]) -> str:
     return "\n".join(m.content or "" for m in messages if m.role is MessageRole.SYSTEM)
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_agent_three_runs_store_every_message_and_see_context(zep: Counted) -> None:
-    """Each run leaves every user and assistant message in Zep; Zep's context reaches the LLM."""
+    """Each run leaves every user and assistant message in Zep; Zep's context reaches the LLM.
+
+    The budget is the same on v2, v3 and v4: two writes a turn, the first of which returns the
+    context (v3/v4 ``return_context`` on ``POST threads/{id}/messages``), so no read.
+    """
     llm = MockFunctionCallingLLMWithChatMemoryOfLastCall()
     agent = FunctionAgent(llm=llm, tools=[], system_prompt="You are helpful.")
     memory = memory_for(zep)
@@ -78,29 +94,54 @@ async def test_agent_three_runs_store_every_message_and_see_context(zep: Counted
         seen = system_text(llm.last_chat_messages)
         # From the first turn on: Zep's context already covers the message of this very turn.
         assert "<zep_memory>" in seen and "Paris" in seen
+        write = write_kind(zep.client, "s1")
         if turn:
             assert ("Tom" in seen) is (turn >= 1)
-            assert requests == [POST, POST]  # the budget: two writes, no read
+            assert requests == [write, write]  # the budget: two writes, no read
+        elif zep.client.api_version != "v2":
+            # v3/v4: the restore check finds no thread (v4: the non-UUID key is looked up);
+            # a thread is never created by a write and always has a user, so the first write
+            # creates both (without user_id, a user named like the session), then writes.
+            check = (
+                "POST threads/lookup"
+                if zep.client.api_version == "v4"
+                else "GET threads/s1/messages"
+            )
+            assert requests == [check, *creation_kinds(zep.client, new_user=True), write, write]
         else:
-            assert requests == [GET, POST, POST]  # the one-time restore check of a new key
+            # v2: the one-time restore check of a new key; the write creates the session.
+            assert requests == [read_kind(zep.client, "s1"), write, write]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_user_owned_session_is_created_once(zep: Counted) -> None:
     """With user_id, the first turn creates user and session; later turns are two writes."""
     agent = FunctionAgent(llm=MockFunctionCallingLLMWithChatMemoryOfLastCall(), tools=[])
     memory = memory_for(zep, user_id="jane")
     await agent.run("hello", memory=memory)
     first = zep.take()
-    assert "POST users" in first and first.count(POST) == 2
+    write = write_kind(zep.client, "s1")
+    assert "POST users" in first and first.count(write) == 2
     await agent.run("again", memory=memory)
-    assert zep.take() == [POST, POST]
-    assert zep.client.get_session("s1").user_id == "jane"
+    assert zep.take() == [write, write]
+    assert owner(zep.client, "s1", "jane")
 
 
-async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: Path) -> None:
-    """A new interpreter with the same session sees the earlier turns and adds its own once."""
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_fresh_process_continues_the_conversation(
+    zep: Counted, tmp_path: Path, version: str
+) -> None:
+    """A new interpreter with the same session sees the earlier turns and adds its own once.
+
+    On v4 the session is the thread UUID the app stored: the only name another process can
+    reach a v4 thread by.
+    """
+    session = "s1"
+    if version == "v4":
+        session = zep.client.create_user_and_thread("jane").session_id
+        zep.take()
     agent = FunctionAgent(llm=MockFunctionCallingLLMWithChatMemoryOfLastCall(), tools=[])
-    memory = memory_for(zep)
+    memory = zep_memory(session, client=zep.client, async_client=zep.async_client)
     for question in QUESTIONS[:2]:
         await agent.run(question, memory=memory)
     script = textwrap.dedent(
@@ -116,7 +157,8 @@ async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: 
 
         Settings.llm, Settings.embed_model = MockLLM(), MockEmbedding(embed_dim=8)
         llm = MockFunctionCallingLLMWithChatMemoryOfLastCall()
-        memory = zep_memory("s1", client=ZepClient(db_path=sys.argv[1]))
+        client = ZepClient(db_path=sys.argv[1], api_version=sys.argv[2])
+        memory = zep_memory(sys.argv[3], client=client)
 
         async def main():
             await FunctionAgent(llm=llm, tools=[]).run("Where do I live?", memory=memory)
@@ -127,7 +169,7 @@ async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: 
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "z.db")],
+        [sys.executable, "-c", script, str(tmp_path / "z.db"), version, session],
         capture_output=True,
         text=True,
         env=env,
@@ -145,7 +187,7 @@ async def test_fresh_process_continues_the_conversation(zep: Counted, tmp_path: 
     ]
     assert dialogue[-1] == ("user", "Where do I live?")
     assert "Paris" in "\n".join(text or "" for role, text in seen if role == "system")
-    assert [text for _, text in stored(zep)] == [
+    assert [text for _, text in stored(zep, session)] == [
         QUESTIONS[0],
         QUESTIONS[0],
         QUESTIONS[1],
@@ -165,6 +207,7 @@ def chatter(n: int) -> list[ChatMessage]:
     ]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_tiny_token_limit_flushes_without_storing_twice(zep: Counted) -> None:
     """Memory archives old turns locally while Zep holds each message exactly once."""
     memory = memory_for(zep, **TINY)
@@ -186,15 +229,19 @@ async def test_hand_built_memory_with_default_block_does_not_resend(zep: Counted
     assert [text for _, text in stored(zep)] == [m.content for m in chatter(10)]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 async def test_standalone_block_writes_flushed_messages_and_reads_once_a_turn(
     zep: Counted,
 ) -> None:
-    """With LlamaIndex's own store, the block writes what Memory flushes and reads once a turn."""
+    """With LlamaIndex's own store, the block writes what Memory flushes and reads once a turn.
+
+    The read is one request on every version: v3/v4 read the context block alone.
+    """
     block = ZepMemoryBlock(client=zep.client, async_client=zep.async_client)
     memory = Memory.from_defaults(session_id="s1", memory_blocks=[block], **TINY)
     for message in chatter(10):
         await memory.aput(message)
-    flushed = zep.client.get_messages("s1").messages
+    flushed = stored_messages(zep.client, "s1")
     assert flushed and [m.content for m in flushed] == [m.content for m in chatter(len(flushed))]
     assert all("session_id" not in json.dumps(m.metadata) for m in flushed)  # Memory's stamp
     zep.take()
@@ -204,7 +251,8 @@ async def test_standalone_block_writes_flushed_messages_and_reads_once_a_turn(
     for question in ("Where do I live?", "Where do I live?"):  # same text, two turns
         await agent.run(question, memory=other)
         # Memory.aget runs the block twice per turn; the cache keeps it to one read.
-        assert zep.take() == [GET]
+        read = GET if zep.client.api_version == "v2" else context_kind(zep.client, "s1")
+        assert zep.take() == [read]
         assert "Paris" in system_text(llm.last_chat_messages)
 
 

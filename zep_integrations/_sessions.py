@@ -101,6 +101,25 @@ def ensure_session(session_id: str, user_id: str | None = None) -> Flow[None]:
             raise
 
 
+def thread_address(session_id: str, known: str | None = None) -> Flow[str | None]:
+    """v4: the thread UUID ``session_id`` names for this client; ``None`` on v2/v3 (no request).
+
+    With ``known`` (a UUID an earlier call returned, kept by the caller, for example in a
+    checkpoint), the client first learns that ``session_id`` names that thread, so a process
+    that never saw the non-UUID ``session_id`` reaches the same thread instead of creating one.
+    Returns ``None`` too when the session is not resolved yet.
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v4":
+        return None
+    if threads.is_uuid(session_id):
+        return session_id
+    key = ("thread", session_id)
+    if known is not None and key not in info.ids and threads.is_uuid(known):
+        info.ids[key] = known
+    return info.ids.get(key)
+
+
 def write_messages(
     session_id: str,
     messages: Sequence[m.Message | Mapping[str, Any]],
@@ -198,6 +217,23 @@ def read_memory(session_id: str, *, lastn: int | None = None) -> Flow[m.Memory |
         return memory
     except NotFoundError:
         return None
+
+
+def read_context(session_id: str) -> Flow[m.Memory | None]:
+    """Read only what Zep's context needs; ``None`` when the session is missing.
+
+    One request on every version: v2 ``GET .../memory?lastn=1`` (context, facts and summary,
+    the window ignored); v3/v4 ``GET threads/{id}/context`` alone (no window read), and none
+    when this client's last write of the session returned the context.
+    """
+    info: ClientInfo = yield CLIENT_INFO
+    if info.api_version != "v2":
+        return (yield from threads.read_context(info, session_id))
+    try:
+        memory: m.Memory = yield _api.get_memory(session_id, lastn=1)
+    except NotFoundError:
+        return None
+    return memory
 
 
 REPLACEMENT_KEY = "zep_integrations_replacement"

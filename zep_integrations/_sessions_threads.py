@@ -301,6 +301,30 @@ def read_memory(info: ClientInfo, session_id: str, lastn: int | None) -> Flow[m.
     return m.Memory(messages=messages, context=context or None)
 
 
+def read_context(info: ClientInfo, session_id: str) -> Flow[m.Memory | None]:
+    """The context block alone: one request (none when this client's last write returned it).
+
+    ``None`` when the thread does not exist.
+    """
+    cached = info.contexts.get(session_id)
+    if cached is not None:
+        return m.Memory(messages=[], context=cached or None)
+    try:
+        if info.api_version == "v4":
+            uuid = yield from thread_uuid(info, session_id)
+            if uuid is None:
+                return None
+            found4: m4.ThreadContextResponse = yield v4.get_thread_context(uuid)
+            context = found4.context
+        else:
+            found3: m3.ThreadContextResponse = yield v3.get_thread_context(session_id)
+            context = found3.context
+    except NotFoundError:
+        return None
+    _remember(info, session_id, None)  # from now on, writes bring the context back
+    return m.Memory(messages=[], context=context or None)
+
+
 def delete_session(info: ClientInfo, session_id: str) -> Flow[None]:
     """Delete the thread; missing is not an error (idempotent)."""
     info.contexts.pop(session_id, None)
@@ -380,13 +404,15 @@ def search(
     whole user graph: for a ``session_id``, message hits are kept only when they come from that
     thread (as v2's session search), fetching up to three times ``limit`` to fill it; facts and
     summaries stay user-wide. The thread's user is looked up once per client. ``min_score`` is
-    applied here, as v3/v4 dropped it.
+    applied here, as v3/v4 dropped it. v3/v4 serve at most :data:`MAX_SEARCH` (50) results per
+    search: a larger ``limit`` returns at most 50.
     """
     scope = SCOPES[search_scope]
     reranker = "mmr" if search_type == "mmr" else None
     wanted = limit if limit is not None else 10
     only_thread = scope == "episodes" and session_id is not None
-    fetch = min(MAX_SEARCH, wanted * 3) if only_thread else limit
+    # v3/v4 answer 400 to a page over 50: a larger limit gets the 50 best (v2 serves more).
+    fetch = min(MAX_SEARCH, wanted * 3) if only_thread else limit and min(limit, MAX_SEARCH)
     thread: str | None = None
     hits: list[Any]
     try:

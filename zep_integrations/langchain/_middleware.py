@@ -58,6 +58,7 @@ class ZepMemoryState(AgentState[Any]):
     zep_context: NotRequired[Annotated[str | None, PrivateStateAttr]]
     zep_saved_ids: NotRequired[Annotated[list[str], PrivateStateAttr]]
     zep_session: NotRequired[Annotated[str | None, PrivateStateAttr]]
+    zep_thread: NotRequired[Annotated[str | None, PrivateStateAttr]]
 
 
 class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
@@ -85,12 +86,26 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
     user, or ``configurable.user_id``. Either can be a fixed string or a function of the
     LangGraph ``Runtime``.
 
-    Requests per agent turn (Zep v2): **2** once the session is known to exist (one
-    ``POST .../memory`` that saves the user's message and returns the context, one that saves
-    the reply), **3** on a thread's first turn (the session is created first; **5** when the
-    user must be created too), plus one ``GET .../memory`` when ``load_history`` seeds a new
-    thread. A resumed interrupt costs only the final save. Model calls inside the turn (the tool
-    loop) cost nothing.
+    Requests per agent turn, the same on every API version once the session is known to
+    exist: **2**, one write that saves the user's message and returns the context, one that
+    saves the reply (v2 ``POST sessions/{id}/memory`` with ``return_context``; v3/v4
+    ``POST threads/{id}/messages`` with ``return_context``, so no context read). On a thread's
+    first turn the session is created first: v2 and v3 **3** (**5** when the user must be
+    created too: the create answered "user not found", the user, the create again); v4 **5**
+    for a non-UUID thread id (thread and user lookups, the thread created; **6** with a new
+    user) and **2** for a thread UUID, which exists already. ``load_history`` seeding a new
+    thread adds one window read (v2 ``GET .../memory?lastn=N``, v3/v4 ``GET threads/{id}/
+    messages``). A resumed interrupt costs only the final save. Model calls inside the turn
+    (the tool loop) cost nothing.
+
+    API versions: behaviour is identical on v2, v3 and v4 (the version-neutral seam translates).
+    v3 threads always have a user (a session without ``user_id`` gets one named like it). v4
+    addresses threads by server UUID: a thread id that is not one names a thread remembered only
+    by this client; the middleware keeps the thread's UUID in its checkpointed private state,
+    so processes sharing a checkpointer continue in the same Zep thread. Without a shared
+    checkpoint (``load_history`` in a new process) use Zep thread UUIDs
+    (``create_user_and_thread``) as LangGraph thread ids, or a ``session_id`` resolver that
+    returns them.
 
     Args:
         client: Sync client (``invoke``/``stream``); also the source of the async one.
@@ -209,6 +224,11 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
             self._known.clear()
         self._known.add((session, user))
 
+    @staticmethod
+    def _thread(state: ZepMemoryState, session: str) -> str | None:
+        # v4: the thread UUID checkpointed with this session (None on v2/v3 and before).
+        return state.get("zep_thread") if state.get("zep_session") == session else None
+
     def _wants_history(self, state: ZepMemoryState) -> bool:
         # Only a thread that holds nothing but the new input: never overwrite a real history.
         return (
@@ -242,12 +262,17 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
             load_history=self.load_history if wants_history else None,
             fetch_context=self.inject_context,
             max_content_chars=self.max_content_chars,
+            thread=self._thread(state, session),
         )
 
         def update(start: TurnStart) -> dict[str, Any]:
             self._mark_known(session, user)
             history_ids = [msg.id for msg in start.history if msg.id is not None]
-            out: dict[str, Any] = {"zep_context": start.context, "zep_session": session}
+            out: dict[str, Any] = {
+                "zep_context": start.context,
+                "zep_session": session,
+                "zep_thread": start.thread,
+            }
             if start.history:
                 current = {msg.id for msg in messages}
                 history = [msg for msg in start.history if msg.id not in current]
@@ -271,6 +296,7 @@ class ZepMemoryMiddleware(AgentMiddleware[ZepMemoryState, Any, Any]):
             user_id=user,
             session_known=self._is_known(state, session, user),
             max_content_chars=self.max_content_chars,
+            thread=self._thread(state, session),
         )
 
         def update(sent: list[str]) -> dict[str, Any]:

@@ -75,7 +75,12 @@ def create_zep_search_tool(
     user (``context.user_id``, the LangGraph Server user, ``configurable.user_id``, or
     ``user_id=``) it searches all of that user's sessions, otherwise the current session (the
     thread id, or ``session_id=``). Both can be fixed strings or functions of the
-    ``ToolRuntime``. One call is one Zep search request.
+    ``ToolRuntime``. One call is one Zep search request on every API version (v2
+    ``POST sessions/search`` or ``sessions/{id}/search``; v3 ``POST graph/search``; v4
+    ``POST graphs/{uuid}/search/{scope}``), plus, once per client, the v4 lookup of a user id
+    and the v3/v4 read of a session's owner. On v3/v4 the scopes map to the graph's edges
+    (facts), episodes (messages) and thread summaries, over the user's whole graph; a session
+    search keeps only that thread's messages.
 
     The model gets numbered text; the caller gets the results as an artifact (a list of
     :class:`~langchain_core.documents.Document`, like :class:`ZepRetriever` returns) on the

@@ -40,7 +40,13 @@ class ZepStore(BaseStore):
 
     Requests: a batch makes one Zep search per query search, and one write per user for its
     puts (plus the user's store session creation, once per process); other ops cost no Zep
-    request. The backing store gets one ``batch`` per ``batch``.
+    request. The backing store gets one ``batch`` per ``batch``. The same on v2, v3 and v4:
+    searches are user-wide (v3/v4 graph search over episodes or edges), and the
+    ``{"langgraph_store": {"namespace": [...], "key": ...}}`` record on each Zep message is
+    stored as a JSON string on v3/v4 (their message metadata holds only scalars) and read back
+    as the same dict. On v4 the store session ``f"{session_prefix}{user}"`` is not a UUID, so
+    each process writes its puts into a thread it creates for the user (a warning is logged
+    once); searches cover all of the user's threads, so nothing is lost.
 
     Args:
         client: Sync client; also the source of the async one.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from zep_integrations import _sessions
+from zep_integrations import models as m
 from zep_integrations._api import Flow
 from zep_integrations.errors import NotFoundError
 from zep_integrations.langchain._convert import (
@@ -81,6 +82,8 @@ class TurnStart:
     context: str | None = None
     history: list[BaseMessage] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
+    thread: str | None = None
+    """v4: the thread UUID of the session (to keep with the thread's state); else ``None``."""
 
 
 def _save(
@@ -120,22 +123,36 @@ def start_turn(
     load_history: int | None,
     fetch_context: bool,
     max_content_chars: int | None,
+    thread: str | None = None,
 ) -> Flow[TurnStart]:
     """Save ``pending`` and fetch the context in one request; load history first if asked.
 
-    Requests: one ``POST .../memory`` with ``return_context`` when there is something to save
-    (plus the session's creation when it is not known to exist), else one ``GET .../memory``
-    when the context is wanted; ``load_history`` adds one ``GET .../memory?lastn=N``, which
-    also proves the session exists.
+    Requests: one write with ``return_context`` when there is something to save (v2
+    ``POST sessions/{id}/memory``, v3/v4 ``POST threads/{id}/messages``; plus the session's
+    creation when it is not known to exist), else one memory read when the context is wanted
+    (v2 one ``GET .../memory``; v3/v4 the window and ``GET threads/{id}/context``, unless this
+    client's last write returned it). ``load_history`` adds one window read (v2
+    ``GET .../memory?lastn=N``, v3/v4 ``GET threads/{id}/messages``), which also proves the
+    session exists.
     """
     start = TurnStart()
+    # v4: the thread UUID an earlier turn of this LangGraph thread resolved (checkpointed), so
+    # another process reaches the same Zep thread for a session id that is not a UUID.
+    yield from _sessions.thread_address(session_id, thread)
     if load_history:
-        memory = yield from _sessions.read_memory(session_id, lastn=load_history)
-        if memory is not None:
-            start.context = memory.context
-            start.history = drop_orphan_tool_messages(messages_from_zep(memory.messages or []))
+        window: list[m.Message] | None
+        if pending or not fetch_context:
+            # The save below returns the context: read only the window (on v3/v4 the memory
+            # read would cost a second request for a context the save brings anyway).
+            window = yield from _sessions.read_messages(session_id, lastn=load_history)
+        else:
+            memory = yield from _sessions.read_memory(session_id, lastn=load_history)
+            window = None if memory is None else (memory.messages or [])
+            start.context = None if memory is None else memory.context
+        if window is not None:
+            start.history = drop_orphan_tool_messages(messages_from_zep(window))
             # Zep CE answers an unknown session with an empty window, so only messages prove it.
-            session_known = session_known or bool(memory.messages)
+            session_known = session_known or bool(window)
     if pending:
         context = yield from _save(
             session_id,
@@ -151,6 +168,7 @@ def start_turn(
     elif fetch_context and not load_history:
         memory = yield from _sessions.read_memory(session_id, lastn=1)
         start.context = memory.context if memory is not None else None
+    start.thread = yield from _sessions.thread_address(session_id)
     return start
 
 
@@ -161,8 +179,10 @@ def finish_turn(
     user_id: str | None,
     session_known: bool,
     max_content_chars: int | None,
+    thread: str | None = None,
 ) -> Flow[list[str]]:
     """Save the turn's remaining messages (one request per 30); return the ids saved."""
+    yield from _sessions.thread_address(session_id, thread)
     if pending:
         yield from _save(
             session_id,

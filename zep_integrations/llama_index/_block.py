@@ -45,9 +45,9 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
     *ascending* priority, skipping 0, so priority 1 is cut first; use 0 to never cut this block,
     or a higher number to cut it after other blocks.
 
-    API versions: the context comes from ``GET threads/{id}/context`` on v3/v4 (after the
-    window read, unless this client's last write of the session returned it), from the memory
-    read on v2.
+    API versions: a read is one request everywhere: ``GET threads/{id}/context`` on v3/v4
+    (none when this client's last write of the session returned the context), the memory read
+    ``GET sessions/{id}/memory?lastn=1`` on v2.
 
     Args:
         session_id: The Zep session; default: the one ``Memory`` passes.
@@ -103,8 +103,8 @@ class ZepMemoryBlock(BaseMemoryBlock[str]):
         cached = state.cached(marker)
         if cached is not None:
             return cached
-        # lastn=1: only the context is used; a missing session has none (and no 404 escapes).
-        memory = await self._clients.asynchronous.run(_sessions.read_memory(session, lastn=1))
+        # Only the context is used; a missing session has none (and no 404 escapes).
+        memory = await self._clients.asynchronous.run(_sessions.read_context(session))
         state.known = state.known or memory is not None
         context = context_text(memory) or ""
         state.remember(marker, context)

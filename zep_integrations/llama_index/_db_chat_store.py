@@ -65,6 +65,12 @@ class ZepMirrorChatStore(AsyncDBChatStore):
     that point, and a :class:`ZepMemoryBlock` on the same session uses it for the turn instead of
     reading it again.
 
+    API versions: the same behaviour and budget on v2, v3 and v4 once a session exists (v3/v4
+    return the context from ``POST threads/{id}/messages``). Creating a session differs: v2
+    creates one on the first write; v3/v4 create the thread (and a user: ``user_id``, else one
+    named like the key) before it. On v4 use thread UUIDs as keys for anything that must be
+    restored in another process (a non-UUID key names a thread only for this client).
+
     Args:
         inner: The local store for the queue; default: an in-process :class:`LocalQueue`
             (restored from Zep after a restart). Pass a ``SQLAlchemyChatStore`` on a file or

@@ -151,10 +151,19 @@ def zep_memory(
     every LLM call. Use it as ``agent.run(..., memory=zep_memory("s1"))`` with
     ``FunctionAgent``/``AgentWorkflow``, or as ``memory=`` of a chat engine.
 
-    Requests per agent turn on a known session: **2** (the user's message, written with Zep's
-    context returned, and the reply with its tool calls) and no read; a session owned by a new
-    ``user_id`` costs one to three more once. A fresh process restores the last messages with
-    one read on its first turn.
+    Requests per agent turn on a known session, the same on v2, v3 and v4: **2** (the user's
+    message, written with Zep's context returned, and the reply with its tool calls) and no
+    read (v2 ``POST sessions/{id}/memory``; v3/v4 ``POST threads/{id}/messages`` with
+    ``return_context``). Once per session and process: a restore check (one read; on v4 a
+    non-UUID session is looked up instead), and for a new session its creation: v2 none
+    without ``user_id`` (the write creates it) and one to three requests with one; v3 three
+    (a thread needs a user: without ``user_id`` one named like the session); v4 three or four
+    for a non-UUID session (lookups, user, thread), none for a thread UUID.
+
+    On v4 pass the thread UUID the app stored (``create_user_and_thread``) as ``session_id``:
+    any other id names a thread only for this client, so a restored ``ZepAgentMemory`` or a
+    fresh process would start a new thread. The restored object's client comes from the
+    environment, so set ``ZEP_API_VERSION`` there (or pass ``client=`` to ``from_dict``).
 
     Args:
         session_id: The Zep session, also ``Memory``'s key.

@@ -11,7 +11,7 @@ from typing import Any
 
 from zep_integrations import _sessions
 from zep_integrations import models as m
-from zep_integrations._api import Flow
+from zep_integrations._api import CLIENT_INFO, ClientInfo, Flow
 from zep_integrations.errors import NotFoundError
 from zep_integrations.llama_index._convert import DELETED_KEY, is_deleted
 
@@ -26,12 +26,14 @@ def write(
 ) -> Flow[m.AddMemoryResponse]:
     """Write messages, creating the session only when it is needed.
 
-    Without a ``user_id`` the write goes out directly: ``POST .../memory`` creates a missing
-    session (section 5), and a server that answers 404 instead gets the session created and the
-    write repeated (a 404 means nothing was stored). With a ``user_id`` an unknown session is
-    created first so that it belongs to the user.
+    v2, without a ``user_id``: the write goes out directly: ``POST .../memory`` creates a
+    missing session (section 5), and a server that answers 404 instead gets the session created
+    and the write repeated (a 404 means nothing was stored). With a ``user_id`` an unknown
+    session is created first so that it belongs to the user. v3/v4 never create a thread on
+    write (and every thread has a user), so an unknown session is always created first.
     """
-    if session_known or user_id is None:
+    info: ClientInfo = yield CLIENT_INFO
+    if session_known or (user_id is None and info.api_version == "v2"):
         try:
             return (
                 yield from _sessions.write_messages(

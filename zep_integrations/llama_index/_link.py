@@ -63,8 +63,9 @@ _STATES: OrderedDict[tuple[object, str], SessionState] = OrderedDict()
 
 def _target(clients: ClientPair) -> object:
     settings = clients.sync.settings
-    # The key stays in this process's memory only; it tells two Zep projects apart.
-    return (settings.root, settings.db_path, settings.api_key)
+    # The key stays in this process's memory only; it tells two Zep projects apart. The API
+    # version too: on one server a v4 session id "s1" names another thread than v2/v3's "s1".
+    return (settings.root, settings.db_path, settings.api_key, settings.api_version)
 
 
 def session_state(clients: ClientPair, session_id: str) -> SessionState:

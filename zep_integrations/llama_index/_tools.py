@@ -44,6 +44,12 @@ class ZepToolSpec(BaseToolSpec):
     request per call); results are plain text for the model, and a missing session reads as no
     results.
 
+    API versions: one search request per call everywhere (v2 ``POST sessions/{id}/search`` or
+    ``sessions/search``; v3 ``POST graph/search``; v4 ``POST graphs/{uuid}/search/{scope}``).
+    v3/v4 search the user's graph: a session search first reads the thread's owner (once per
+    client; v4 also resolves a user id once), keeps only that thread's messages, and returns
+    the user's facts (edges).
+
     Args:
         client: Sync client (its async twin is derived); default: created on first use.
         async_client: Async client.
