@@ -235,7 +235,7 @@ def _today_part(path: str | Path, out: Callable[[str], None]) -> None:
     out("\n5. The same conversation through today's Zep API (v4, as zep-cloud 4.x apps call it)")
     out(f"   thread {SESSION_ID!r} is v4 thread {thread_uuid}: {len(messages)} messages")
     context = today.v4.get_thread_context(thread_uuid).context or "(empty)"
-    facts = [line.strip() for line in context.splitlines() if line.strip().startswith("- ")]
-    for line in facts[:3]:
+    facts = context.partition("<FACTS>")[2].partition("</FACTS>")[0].splitlines()
+    for line in [line.strip() for line in facts if line.strip()][:3]:
         out(f"   {line}")
     today.close()
