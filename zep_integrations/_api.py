@@ -204,6 +204,11 @@ def _check_json(value: Any, what: str) -> Any:
     return value
 
 
+def _meta(metadata: Mapping[str, Any] | None, what: str = "metadata") -> dict[str, Any] | None:
+    """Optional metadata, checked to be JSON Zep can store; ``None`` stays unset."""
+    return None if metadata is None else _check_json(dict(metadata), what)
+
+
 def _ids(values: Sequence[str] | None, what: str) -> list[str] | None:
     """Check IDs that travel in a body, as :func:`segment` checks those in a path."""
     if values is None:
@@ -345,7 +350,7 @@ def add_session(
     body = _body(
         session_id=session_id,
         user_id=check_id(user_id, "user_id") if user_id is not None else None,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
         fact_rating_instruction=fact_rating_instruction.to_wire()
         if fact_rating_instruction
         else None,
@@ -611,7 +616,7 @@ def search_memory(
     _check_limit(limit)
     body = _body(
         text=text,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
         **_search_options(search_scope, search_type, mmr_lambda, min_score, min_fact_rating),
     )
     return Call(
@@ -720,7 +725,7 @@ def add_user(
         email=email,
         first_name=first_name,
         last_name=last_name,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
         fact_rating_instruction=fact_rating_instruction.to_wire()
         if fact_rating_instruction
         else None,
@@ -757,7 +762,7 @@ def update_user(
         email=email,
         first_name=first_name,
         last_name=last_name,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
         fact_rating_instruction=fact_rating_instruction.to_wire()
         if fact_rating_instruction
         else None,
@@ -811,7 +816,7 @@ def add_collection(
 ) -> Call[m.SuccessResponse]:
     body = _body(
         description=description,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
     )
     return Call("POST", _collection(name), _success, body=body, retry=Retry.UNAPPLIED)
 
@@ -821,7 +826,7 @@ def update_collection(
 ) -> Call[m.SuccessResponse]:
     body = _body(
         description=description,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
     )
     return Call("PATCH", _collection(name), _success, body=body)
 
@@ -905,7 +910,7 @@ def update_document(
 ) -> Call[m.SuccessResponse]:
     body = _body(
         document_id=check_id(document_id, "document_id") if document_id is not None else None,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
     )
     return Call(
         "PATCH",
@@ -939,7 +944,7 @@ def search_documents(
         raise ValueError("search_documents needs text, metadata or embedding")
     body = _body(
         text=text,
-        metadata=_check_json(dict(metadata), "metadata") if metadata is not None else None,
+        metadata=_meta(metadata),
         embedding=list(embedding) if embedding is not None else None,
         **_search_options(None, search_type, mmr_lambda, min_score, None),
     )

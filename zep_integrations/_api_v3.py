@@ -21,6 +21,7 @@ from zep_integrations._api import (
     _body,
     _check_json,
     _check_limit,
+    _meta,
     _model,
     _model_list,
     _params,
@@ -33,10 +34,6 @@ API = "v3"
 
 def _call(op: str, method: str, path: str, parse: Any, **kwargs: Any) -> Call[Any]:
     return Call(method, path, parse, api=API, op=op, **kwargs)
-
-
-def _meta(metadata: Mapping[str, Any] | None, what: str = "metadata") -> dict[str, Any] | None:
-    return None if metadata is None else _check_json(dict(metadata), what)
 
 
 # -- users (zep_cloud/user/raw_client.py) ---------------------------------------------------

@@ -16,12 +16,13 @@ from zep_integrations._api import (
     Retry,
     _body,
     _check_limit,
+    _meta,
     _model,
     _model_list,
     _params,
     segment,
 )
-from zep_integrations._api_v3 import _call, _meta
+from zep_integrations._api_v3 import _call
 
 SCOPES = ("edges", "nodes", "episodes", "thread_summaries", "observations", "auto")
 

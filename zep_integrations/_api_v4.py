@@ -27,6 +27,7 @@ from zep_integrations._api import (
     _body,
     _check_json,
     _check_limit,
+    _meta,
     _model,
     _params,
     chunks,
@@ -50,10 +51,6 @@ def _write(op: str, method: str, path: str, parse: Any, **kwargs: Any) -> Call[A
 
 def _page(item: type[ZepModel]) -> Any:
     return _model(m4.Page[item])  # type: ignore[valid-type]
-
-
-def _meta(metadata: Mapping[str, Any] | None, what: str = "metadata") -> dict[str, Any] | None:
-    return None if metadata is None else _check_json(dict(metadata), what)
 
 
 def _paging(page_size: int | None, cursor: str | None, **more: Any) -> dict[str, str]:

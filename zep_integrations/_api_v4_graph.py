@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zep_integrations import models_v4 as m4
-from zep_integrations._api import Call, _body, _model, segment
-from zep_integrations._api_v4 import _call, _meta, _page, _paging, _write
+from zep_integrations._api import Call, _body, _meta, _model, segment
+from zep_integrations._api_v4 import _call, _page, _paging, _write
 from zep_integrations.models import ZepModel
 
 SEARCH_SCOPES = ("edges", "nodes", "episodes", "observations", "thread_summaries")
