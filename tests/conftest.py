@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
+
+from zep_integrations.server import ZepServer
 
 # No example database: a test run must not write into the working tree.
 settings.register_profile("zep-integrations", database=None)
@@ -45,3 +48,10 @@ VERSIONS = ["v2", "v3", "v4"]
 def version() -> str:
     """The Zep API version of the test's clients: v2, unless the test parametrizes ``version``."""
     return "v2"
+
+
+@pytest.fixture
+def http(server: ZepServer) -> Iterator[httpx.Client]:
+    """A v2 HTTP client on the in-process transport of the requesting module's ``server``."""
+    with httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/") as client:
+        yield client

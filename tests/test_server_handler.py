@@ -28,12 +28,6 @@ def server(tmp_path: Path) -> Iterator[ZepServer]:
     srv.close()
 
 
-@pytest.fixture
-def http(server: ZepServer) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/") as client:
-        yield client
-
-
 def msgs(*contents: str, role_type: str = "user") -> dict[str, Any]:
     return {"messages": [{"role_type": role_type, "role": "Jane", "content": c} for c in contents]}
 

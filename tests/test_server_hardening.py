@@ -26,12 +26,6 @@ def server(tmp_path: Path) -> Iterator[ZepServer]:
     srv.close()
 
 
-@pytest.fixture
-def http(server: ZepServer) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/") as client:
-        yield client
-
-
 def say(http: httpx.Client, session: str, *contents: str, metadata: Any = None) -> None:
     messages = [{"role_type": "user", "content": c, "metadata": metadata} for c in contents]
     assert http.post(f"sessions/{session}/memory", json={"messages": messages}).status_code == 200

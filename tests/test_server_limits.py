@@ -30,12 +30,6 @@ def server(tmp_path: Path) -> Iterator[ZepServer]:
     srv.close()
 
 
-@pytest.fixture
-def http(server: ZepServer) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=server.transport(), base_url="http://zep/api/v2/") as client:
-        yield client
-
-
 def refused(
     server: ZepServer, http: httpx.Client, method: str, path: str, body: bytes | None = None
 ) -> str:
